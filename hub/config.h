@@ -1,0 +1,34 @@
+// The hub's configuration file (TOML) mapped onto HubOptions, in one place.
+//
+//   data_dir = "/var/lib/lscb/hub"
+//   ingest = "tcp://127.0.0.1:7401"
+//   feed = "tcp://127.0.0.1:7402"
+//   query = "tcp://127.0.0.1:7403"
+//   sync_writes = false
+//   max_group_events = 8192
+//   max_message_bytes = 16777216
+//   checkpoint_every_events = 200000
+//   checkpoint_interval_seconds = 60
+//   log_level = "info"
+//
+// An unknown key or a value of the wrong type is an error naming the key.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "hub/hub.h"
+
+namespace lscb::hub {
+
+struct HubConfig {
+  HubOptions options;
+  std::string log_level = "info";
+};
+
+// Applies the settings in `path` on top of `config`.
+Status LoadConfigFile(const std::string& path, HubConfig& config);
+// Same, from TOML text; `name` is used in messages.
+Status LoadConfigText(std::string_view text, const std::string& name, HubConfig& config);
+
+}  // namespace lscb::hub

@@ -1,0 +1,67 @@
+// The hub daemon: binds the ingest, feed and query sockets, opens the
+// store, restores the indicator view and serves until Stop().
+//
+// Threads: Run() is the ingest thread (it owns the ingest socket, the
+// processor and the checkpoints); a query thread owns the query socket.
+// Stop() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/boards.h"
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace lscb::hub {
+
+struct HubOptions {
+  // The RocksDB store lives here; created if missing.
+  std::string data_dir;
+  // Where agencies' adapters send events (ROUTER).
+  std::string ingest_endpoint = "tcp://127.0.0.1:7401";
+  // Where the live indicator feed is published (PUB).
+  std::string feed_endpoint = "tcp://127.0.0.1:7402";
+  // Where snapshots are asked for (ROUTER).
+  std::string query_endpoint = "tcp://127.0.0.1:7403";
+  // Most events committed in one group (one WriteBatch). Larger groups give
+  // more throughput and longer waits for the first ack of the group.
+  size_t max_group_events = 8192;
+  // Queued messages per peer; must exceed any sender's in-flight window.
+  int high_water_mark = 100000;
+  // Largest message accepted on the ingest socket, in bytes.
+  int64_t max_message_bytes = 16 << 20;
+  // fsync every group commit (survives power loss, not just a crash).
+  bool sync_writes = false;
+  // Save the indicator view after this many new log entries, or this long
+  // after the last save if anything changed.
+  uint64_t checkpoint_every_events = 200000;
+  std::chrono::seconds checkpoint_interval{60};
+  // Time source; the system clock when null.
+  const Clock* clock = nullptr;
+  // Boards known to the hub; the built-in London table when null.
+  std::shared_ptr<const BoardRegistry> boards;
+};
+
+// The endpoints actually bound (a "*" port resolved).
+struct BoundEndpoints {
+  std::string ingest, feed, query;
+};
+
+class Hub {
+ public:
+  // Opens the store (refusing a folder in use, unreadable or from a newer
+  // schema), restores the view (checkpoint + log tail) and binds the sockets.
+  static Result<std::unique_ptr<Hub>> Open(const HubOptions& options);
+  virtual ~Hub() = default;
+
+  virtual const BoundEndpoints& endpoints() const = 0;
+  // Serves until Stop(). On return every acked event is committed and the
+  // view has been checkpointed.
+  virtual Status Run() = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace lscb::hub

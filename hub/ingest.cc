@@ -1,0 +1,182 @@
+#include "hub/ingest.h"
+
+#include <sodium.h>
+
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "lscb/v1/event.pb.h"
+#include "lscb/v1/store.pb.h"
+
+namespace lscb::hub {
+namespace {
+
+using lscb::v1::EventAck;
+using lscb::v1::Outcome;
+
+// What the group has decided so far for one record key.
+struct Pending {
+  store::IdempotencyRecord rec;
+  EventFacts facts;
+};
+
+}  // namespace
+
+std::array<uint8_t, 16> ContentHash(std::string_view bytes) {
+  std::array<uint8_t, 16> out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                     nullptr, 0);
+  return out;
+}
+
+IngestProcessor::IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
+                                 std::shared_ptr<const BoardRegistry> boards, const Clock& clock)
+    : store_(store), view_(view), view_mutex_(view_mutex), boards_(std::move(boards)), clock_(clock) {
+  if (sodium_init() < 0) std::abort();
+}
+
+Result<EventFacts> IngestProcessor::FactsOfEntry(uint64_t seq) {
+  auto raw = store_.GetEvent(seq);
+  if (!raw.ok()) return raw.status();
+  if (!raw->has_value()) return Status::Corruption("event log entry " + std::to_string(seq) + " is missing");
+  lscb::v1::LogEntry entry;
+  lscb::v1::Envelope env;
+  if (!entry.ParseFromString(**raw) || !env.ParseFromString(entry.envelope()))
+    return Status::Corruption("event log entry " + std::to_string(seq) + " cannot be decoded");
+  // Stored events were valid when committed; validate without a time bound.
+  return ValidateEvent(env, *boards_, INT64_MAX / 2);
+}
+
+Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<IncomingEvent>& events) {
+  const int64_t now = clock_.NowSeconds();
+  std::vector<EventAck> acks(events.size());
+  store::WriteSet writes;
+  std::unordered_map<std::string, Pending> pending;
+  struct ViewOp {
+    EventFacts after;
+    std::optional<EventFacts> before;
+  };
+  std::vector<ViewOp> ops;
+  uint64_t next_seq = store_.last_event_seq();
+  uint64_t next_dead = store_.last_dead_letter_id();
+  IngestCounters delta;
+
+  lscb::v1::Envelope env;
+  for (size_t i = 0; i < events.size(); ++i) {
+    EventAck& ack = acks[i];
+    ack.set_index(static_cast<uint32_t>(i));
+    auto reject = [&](const std::string& reason) {
+      ack.set_outcome(lscb::v1::REJECTED);
+      ack.set_reason(reason);
+      lscb::v1::DeadLetter dl;
+      dl.set_received_at(now);
+      dl.set_payload(std::string(events[i].bytes));
+      dl.set_reason(reason);
+      dl.set_principal(std::string(events[i].principal));
+      writes.PutDeadLetter(++next_dead, dl.SerializeAsString());
+      ++delta.rejected;
+    };
+    env.Clear();
+    if (!env.ParseFromArray(events[i].bytes.data(), static_cast<int>(events[i].bytes.size()))) {
+      reject("malformed event: not a valid lscb.v1.Envelope");
+      continue;
+    }
+    auto facts = ValidateEvent(env, *boards_, now);
+    if (!facts.ok()) {
+      reject(facts.status().message());
+      continue;
+    }
+    std::string key = store::IdempotencyKey(env.source(), env.source_event_id());
+    auto hash = ContentHash(events[i].bytes);
+
+    std::optional<Pending> prior;
+    if (auto it = pending.find(key); it != pending.end()) {
+      prior = it->second;
+    } else {
+      auto rec = store_.GetIdempotency(key);
+      if (!rec.ok()) return rec.status();
+      if (rec->has_value()) {
+        auto old = FactsOfEntry((*rec)->seq);
+        if (!old.ok()) return old.status();
+        prior = Pending{**rec, *old};
+      }
+    }
+    if (prior && prior->rec.content_hash == hash) {
+      ack.set_outcome(lscb::v1::DUPLICATE);
+      ++delta.duplicate;
+      continue;
+    }
+    lscb::v1::LogEntry entry;
+    entry.set_envelope(std::string(events[i].bytes));
+    entry.set_received_at(now);
+    entry.set_principal(std::string(events[i].principal));
+    if (prior) entry.set_replaces_seq(prior->rec.seq);
+    store::IdempotencyRecord rec{hash, ++next_seq};
+    writes.PutEvent(rec.seq, entry.SerializeAsString());
+    writes.PutIdempotency(key, rec);
+    ops.push_back({*facts, prior ? std::optional<EventFacts>(prior->facts) : std::nullopt});
+    pending[key] = Pending{rec, *facts};
+    if (prior) {
+      ack.set_outcome(lscb::v1::AMENDED);
+      ++delta.amended;
+    } else {
+      ack.set_outcome(lscb::v1::ACCEPTED);
+      ++delta.accepted;
+    }
+  }
+
+  if (writes.count() > 0) {
+    Status s = store_.Commit(writes);
+    if (!s.ok()) return s;
+  }
+  {
+    std::unique_lock lock(view_mutex_);
+    for (const auto& op : ops) {
+      if (op.before) view_.Replace(*op.before, op.after);
+      else view_.Apply(op.after);
+    }
+    applied_seq_ = next_seq;
+  }
+  counters_.accepted += delta.accepted;
+  counters_.duplicate += delta.duplicate;
+  counters_.amended += delta.amended;
+  counters_.rejected += delta.rejected;
+  return acks;
+}
+
+Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
+  *replayed = 0;
+  Status inner;
+  lscb::v1::LogEntry entry;
+  lscb::v1::Envelope env;
+  std::unique_lock lock(view_mutex_);
+  Status s = store_.ScanEvents(from_seq + 1, [&](uint64_t seq, std::string_view raw) {
+    if (!entry.ParseFromArray(raw.data(), static_cast<int>(raw.size())) || !env.ParseFromString(entry.envelope())) {
+      inner = Status::Corruption("event log entry " + std::to_string(seq) + " cannot be decoded");
+      return false;
+    }
+    auto facts = ValidateEvent(env, *boards_, INT64_MAX / 2);
+    if (!facts.ok()) {
+      inner = Status::Corruption("event log entry " + std::to_string(seq) + ": " + facts.status().message());
+      return false;
+    }
+    if (entry.replaces_seq() != 0) {
+      auto before = FactsOfEntry(entry.replaces_seq());
+      if (!before.ok()) {
+        inner = before.status();
+        return false;
+      }
+      view_.Replace(*before, *facts);
+    } else {
+      view_.Apply(*facts);
+    }
+    applied_seq_ = seq;
+    ++*replayed;
+    return true;
+  });
+  if (!s.ok()) return s;
+  return inner;
+}
+
+}  // namespace lscb::hub

@@ -1,0 +1,75 @@
+// Ingest: decides each incoming event (accepted, duplicate, amended,
+// rejected), commits a group of them atomically, then updates the view.
+//
+// Idempotency: a record is identified by (source, source_event_id) and its
+// content by a 128-bit BLAKE2b hash of the encoded envelope. The same record
+// with the same content is a DUPLICATE; with other content an AMENDMENT,
+// which replaces the earlier version in the view.
+//
+// Nothing is acknowledged before its group is committed: ProcessGroup returns
+// the outcomes only after Store::Commit succeeded, and applies the group to
+// the view only then. If the commit fails, nothing is applied and the caller
+// must not ack; the senders will re-send.
+//
+// Thread safety: one thread calls ProcessGroup. The view is updated under
+// `view_mutex` (exclusive), which readers share.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/boards.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "hub/indicator_view.h"
+#include "lscb/v1/wire.pb.h"
+#include "store/store.h"
+
+namespace lscb::hub {
+
+struct IncomingEvent {
+  std::string_view bytes;  // one encoded Envelope
+  std::string_view principal;
+};
+
+struct IngestCounters {
+  uint64_t accepted = 0, duplicate = 0, amended = 0, rejected = 0;
+};
+
+class IngestProcessor final {
+ public:
+  IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
+                  std::shared_ptr<const BoardRegistry> boards, const Clock& clock);
+
+  // Decides, commits and applies one group. On success, one ack per event
+  // (index = position in `events`).
+  Result<std::vector<lscb::v1::EventAck>> ProcessGroup(const std::vector<IncomingEvent>& events);
+
+  // Rebuilds the view from the log entries after `from_seq` (used at start).
+  Status ReplayLog(uint64_t from_seq, uint64_t* replayed);
+
+  const IngestCounters& counters() const { return counters_; }
+  // The last log position applied to the view.
+  uint64_t applied_seq() const { return applied_seq_; }
+  void set_applied_seq(uint64_t s) { applied_seq_ = s; }
+
+ private:
+  Result<EventFacts> FactsOfEntry(uint64_t seq);
+
+  store::Store& store_;
+  IndicatorView& view_;
+  std::shared_mutex& view_mutex_;
+  std::shared_ptr<const BoardRegistry> boards_;
+  const Clock& clock_;
+  IngestCounters counters_;
+  uint64_t applied_seq_ = 0;
+};
+
+// BLAKE2b-128 of `bytes`.
+std::array<uint8_t, 16> ContentHash(std::string_view bytes);
+
+}  // namespace lscb::hub

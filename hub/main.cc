@@ -1,0 +1,82 @@
+// lscb-hub: the hub daemon.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <pthread.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "hub/config.h"
+#include "hub/hub.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"lscb-hub: receives agencies' events, keeps the Board's indicators"};
+  std::string data_dir, ingest, feed, query, config_file, log_level;
+  bool sync_writes = false;
+  app.add_option("--data-dir", data_dir, "folder of the hub's store (created if missing)");
+  app.add_option("--ingest", ingest, "ingest endpoint (default tcp://127.0.0.1:7401)");
+  app.add_option("--feed", feed, "indicator feed endpoint (default tcp://127.0.0.1:7402)");
+  app.add_option("--query", query, "query endpoint (default tcp://127.0.0.1:7403)");
+  app.add_option("--config", config_file, "TOML configuration file; flags win over it");
+  app.add_option("--log-level", log_level, "debug, info, warn or error");
+  app.add_flag("--sync-writes", sync_writes, "fsync each commit (survives power loss)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  auto logger = spdlog::stderr_color_mt("lscb-hub");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  lscb::hub::HubConfig config;
+  if (!config_file.empty()) {
+    lscb::Status s = lscb::hub::LoadConfigFile(config_file, config);
+    if (!s.ok()) {
+      spdlog::error("{}", s.message());
+      return 2;
+    }
+  }
+  auto& o = config.options;
+  if (!data_dir.empty()) o.data_dir = data_dir;
+  if (!ingest.empty()) o.ingest_endpoint = ingest;
+  if (!feed.empty()) o.feed_endpoint = feed;
+  if (!query.empty()) o.query_endpoint = query;
+  if (sync_writes) o.sync_writes = true;
+  if (!log_level.empty()) config.log_level = log_level;
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (o.data_dir.empty()) {
+    spdlog::error("no data folder: give --data-dir DIR or data_dir in the config file");
+    return 2;
+  }
+
+  // Signals are taken by one thread with sigwait, so every other thread
+  // (including the store's) is never interrupted by them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto hub = lscb::hub::Hub::Open(o);
+  if (!hub.ok()) {
+    spdlog::error("cannot start: {}", hub.status().message());
+    return 1;
+  }
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    (*hub)->Stop();
+  });
+  signal_thread.detach();
+  lscb::Status s = (*hub)->Run();
+  hub->reset();
+  if (!s.ok()) {
+    spdlog::error("{}", s.message());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,312 @@
+#include "store/store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace lscb::store {
+namespace {
+
+constexpr const char* kMetaCf = "default";
+constexpr const char* kEventsCf = "events";
+constexpr const char* kIdemCf = "idempotency";
+constexpr const char* kDeadCf = "dead_letters";
+constexpr const char* kCheckpointCf = "checkpoints";
+constexpr const char* kSchemaKey = "schema_version";
+
+enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kCfCount };
+
+void PutBigEndian(char* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xFF);
+    v >>= 8;
+  }
+}
+
+uint64_t GetBigEndian(const char* in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+std::string SeqKey(uint64_t seq) {
+  std::string k(8, '\0');
+  PutBigEndian(k.data(), seq);
+  return k;
+}
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  return Status::IoError(what + ": " + s.ToString());
+}
+
+// The last key of a column family keyed by big-endian numbers.
+uint64_t LastNumericKey(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+  it->SeekToLast();
+  if (!it->Valid() || it->key().size() != 8) return 0;
+  return GetBigEndian(it->key().data());
+}
+
+}  // namespace
+
+std::string IdempotencyKey(std::string_view source, std::string_view source_event_id) {
+  std::string k;
+  k.reserve(source.size() + 1 + source_event_id.size());
+  k.append(source);
+  k.push_back('\0');
+  k.append(source_event_id);
+  return k;
+}
+
+struct WriteSet::Impl {
+  rocksdb::WriteBatch batch;
+  // Column family handles are bound at commit; ops are staged per family.
+  struct Op {
+    CfIndex cf;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Op> ops;
+  uint64_t max_event_seq = 0;
+  uint64_t max_dead_id = 0;
+};
+
+WriteSet::WriteSet() : impl_(std::make_unique<Impl>()) {}
+WriteSet::~WriteSet() = default;
+
+void WriteSet::PutEvent(uint64_t seq, std::string_view entry) {
+  impl_->ops.push_back({kEvents, SeqKey(seq), std::string(entry)});
+  impl_->max_event_seq = std::max(impl_->max_event_seq, seq);
+  ++count_;
+}
+
+void WriteSet::PutIdempotency(std::string_view key, const IdempotencyRecord& rec) {
+  std::string v(24, '\0');
+  std::memcpy(v.data(), rec.content_hash.data(), 16);
+  PutBigEndian(v.data() + 16, rec.seq);
+  impl_->ops.push_back({kIdem, std::string(key), std::move(v)});
+  ++count_;
+}
+
+void WriteSet::PutDeadLetter(uint64_t id, std::string_view record) {
+  impl_->ops.push_back({kDead, SeqKey(id), std::string(record)});
+  impl_->max_dead_id = std::max(impl_->max_dead_id, id);
+  ++count_;
+}
+
+void WriteSet::Clear() {
+  impl_->ops.clear();
+  impl_->batch.Clear();
+  impl_->max_event_seq = 0;
+  impl_->max_dead_id = 0;
+  count_ = 0;
+}
+
+class RocksStore final : public Store {
+ public:
+  RocksStore(std::string dir, Options options, std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : dir_(std::move(dir)), options_(std::move(options)), db_(std::move(db)), handles_(std::move(handles)) {
+    last_event_seq_ = LastNumericKey(db_.get(), handles_[kEvents]);
+    last_dead_id_ = LastNumericKey(db_.get(), handles_[kDead]);
+  }
+
+  ~RocksStore() override {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close().PermitUncheckedError();
+  }
+
+  Status Commit(WriteSet& writes) override {
+    if (options_.before_commit) {
+      Status s = options_.before_commit();
+      if (!s.ok()) return s;
+    }
+    auto& impl = *writes.impl_;
+    impl.batch.Clear();
+    for (const auto& op : impl.ops) {
+      rocksdb::Status s = impl.batch.Put(handles_[op.cf], op.key, op.value);
+      if (!s.ok()) return FromRocks(s, "staging a commit");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync_writes;
+    wo.disableWAL = false;
+    Status st = FromRocks(db_->Write(wo, &impl.batch), "committing to " + dir_);
+    if (!st.ok()) return st;
+    if (impl.max_event_seq > last_event_seq_) last_event_seq_ = impl.max_event_seq;
+    if (impl.max_dead_id > last_dead_id_) last_dead_id_ = impl.max_dead_id;
+    return Status::Ok();
+  }
+
+  Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view key) override {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kIdem], rocksdb::Slice(key.data(), key.size()), &v);
+    if (s.IsNotFound()) return std::optional<IdempotencyRecord>();
+    if (!s.ok()) return FromRocks(s, "reading an idempotency key");
+    if (v.size() != 24) return Status::Corruption("idempotency record of " + std::to_string(v.size()) + " bytes");
+    IdempotencyRecord rec;
+    std::memcpy(rec.content_hash.data(), v.data(), 16);
+    rec.seq = GetBigEndian(v.data() + 16);
+    return std::optional<IdempotencyRecord>(rec);
+  }
+
+  Result<std::optional<std::string>> GetEvent(uint64_t seq) override {
+    std::string v;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kEvents], SeqKey(seq), &v);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "reading event " + std::to_string(seq));
+    return std::optional<std::string>(std::move(v));
+  }
+
+  Status ScanEvents(uint64_t from_seq, const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    return Scan(kEvents, from_seq, fn);
+  }
+
+  Status ScanDeadLetters(const std::function<bool(uint64_t, std::string_view)>& fn) override {
+    return Scan(kDead, 0, fn);
+  }
+
+  Status PutCheckpoint(std::string_view name, std::string_view blob) override {
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync_writes;
+    return FromRocks(db_->Put(wo, handles_[kCheckpoint], rocksdb::Slice(name.data(), name.size()),
+                              rocksdb::Slice(blob.data(), blob.size())),
+                     "writing checkpoint");
+  }
+
+  Result<std::optional<std::string>> GetCheckpoint(std::string_view name) override {
+    std::string v;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), handles_[kCheckpoint], rocksdb::Slice(name.data(), name.size()), &v);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "reading checkpoint");
+    return std::optional<std::string>(std::move(v));
+  }
+
+  uint64_t last_event_seq() const override { return last_event_seq_; }
+  uint64_t last_dead_letter_id() const override { return last_dead_id_; }
+
+  StoreStats Stats() override {
+    StoreStats st;
+    st.last_event_seq = last_event_seq_;
+    st.last_dead_letter_id = last_dead_id_;
+    for (auto* h : handles_) {
+      uint64_t v = 0;
+      if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveSstFilesSize, &v)) st.live_bytes += v;
+      if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) st.live_bytes += v;
+    }
+    return st;
+  }
+
+  const std::string& dir() const override { return dir_; }
+
+ private:
+  Status Scan(CfIndex cf, uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[cf]));
+    for (it->Seek(SeqKey(from)); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) return Status::Corruption("bad key in " + dir_);
+      if (!fn(GetBigEndian(it->key().data()), std::string_view(it->value().data(), it->value().size())))
+        return Status::Ok();
+    }
+    return FromRocks(it->status(), "scanning " + dir_);
+  }
+
+  std::string dir_;
+  Options options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::atomic<uint64_t> last_event_seq_{0};
+  std::atomic<uint64_t> last_dead_id_{0};
+};
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode))
+      return Status::FailedPrecondition("data folder " + dir + " is not a folder");
+  } else if (errno != ENOENT) {
+    return Status::IoError("data folder " + dir + " cannot be read: " + std::strerror(errno));
+  } else if (!options.create_if_missing) {
+    return Status::NotFound("data folder " + dir + " does not exist");
+  } else if (::mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+    return Status::IoError("cannot create data folder " + dir + ": " + std::strerror(errno));
+  }
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.keep_log_file_num = 5;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  auto cf_options = [&](bool bloom) {
+    rocksdb::ColumnFamilyOptions cfo;
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    return cfo;
+  };
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
+      {kMetaCf, cf_options(false)},      {kEventsCf, cf_options(false)}, {kIdemCf, cf_options(true)},
+      {kDeadCf, cf_options(false)},      {kCheckpointCf, cf_options(false)},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles, &raw);
+  if (!s.ok()) {
+    std::string text = s.ToString();
+    if (text.find("lock") != std::string::npos || text.find("LOCK") != std::string::npos)
+      return Status::FailedPrecondition("data folder " + dir +
+                                        " is already in use by another hub (its LOCK is held); stop that hub "
+                                        "or choose another --data-dir");
+    if (text.find("Invalid argument") != std::string::npos && text.find("Column fam") != std::string::npos)
+      return Status::FailedPrecondition("data folder " + dir +
+                                        " holds column families this build does not know; it was written "
+                                        "by a newer lscb-hub");
+    if (text.find("Permission denied") != std::string::npos)
+      return Status::IoError("data folder " + dir + " cannot be read: permission denied");
+    return FromRocks(s, "opening data folder " + dir);
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  std::string version;
+  s = db->Get(rocksdb::ReadOptions(), handles[kMeta], kSchemaKey, &version);
+  if (s.IsNotFound()) {
+    s = db->Put(rocksdb::WriteOptions(), handles[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
+  } else if (s.ok()) {
+    uint32_t v = 0;
+    try {
+      v = static_cast<uint32_t>(std::stoul(version));
+    } catch (...) {
+      v = UINT32_MAX;
+    }
+    if (v > kSchemaVersion) {
+      for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+      return Status::FailedPrecondition("data folder " + dir + " was written by a newer lscb-hub (schema " +
+                                        version + "; this build reads schema " + std::to_string(kSchemaVersion) +
+                                        " and older)");
+    }
+  }
+  if (!s.ok()) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    return FromRocks(s, "reading the schema version of " + dir);
+  }
+  return std::unique_ptr<Store>(new RocksStore(dir, options, std::move(db), std::move(handles)));
+}
+
+}  // namespace lscb::store

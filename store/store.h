@@ -1,0 +1,115 @@
+// The hub's durable store: the only module that knows RocksDB.
+//
+// Column families
+//   meta          "schema_version" -> decimal
+//   events        seq (8 bytes, big-endian) -> lscb.v1.LogEntry
+//   idempotency   source "\0" source_event_id -> IdempotencyRecord (24 bytes)
+//   dead_letters  id (8 bytes, big-endian) -> lscb.v1.DeadLetter
+//   checkpoints   name -> opaque blob
+//
+// A WriteSet is applied atomically by Commit: one RocksDB WriteBatch with the
+// write-ahead log on. With Options::sync_writes the WAL is also fsynced, so a
+// commit survives a power cut; without it a commit survives a crash of the
+// process (the OS still holds the data).
+//
+// Thread safety: a Store may be read from several threads while one thread
+// commits. WriteSet is not thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace lscb::store {
+
+// The layout version this build writes. A store with a higher version is
+// refused; see Store::Open.
+inline constexpr uint32_t kSchemaVersion = 1;
+
+struct Options {
+  // Create an empty store when `dir` has none.
+  bool create_if_missing = true;
+  // fsync the WAL at each commit. Survives power loss; costs a disk flush per
+  // group commit.
+  bool sync_writes = false;
+  // Block cache for reads (idempotency look-ups), in bytes.
+  size_t block_cache_bytes = 64u << 20;
+  // Fault injection for tests: called before each commit; a non-OK status
+  // fails the commit without writing anything.
+  std::function<Status()> before_commit;
+};
+
+struct IdempotencyRecord {
+  std::array<uint8_t, 16> content_hash{};
+  uint64_t seq = 0;  // the log entry holding the current version
+};
+
+// A group of changes committed atomically.
+class WriteSet final {
+ public:
+  WriteSet();
+  ~WriteSet();
+  WriteSet(const WriteSet&) = delete;
+  WriteSet& operator=(const WriteSet&) = delete;
+
+  void PutEvent(uint64_t seq, std::string_view log_entry);
+  void PutIdempotency(std::string_view key, const IdempotencyRecord& rec);
+  void PutDeadLetter(uint64_t id, std::string_view record);
+  size_t count() const { return count_; }
+  void Clear();
+
+ private:
+  friend class RocksStore;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  size_t count_ = 0;
+};
+
+struct StoreStats {
+  uint64_t live_bytes = 0;  // SST files plus memtables, approximately
+  uint64_t last_event_seq = 0;
+  uint64_t last_dead_letter_id = 0;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the store in `dir`. Fails with FailedPrecondition and
+  // a message for the operator when the folder is in use by another process,
+  // was written by a newer schema, or is not a folder; IoError when it cannot
+  // be read.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Options& options);
+
+  virtual ~Store() = default;
+
+  virtual Status Commit(WriteSet& writes) = 0;
+
+  virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view key) = 0;
+  virtual Result<std::optional<std::string>> GetEvent(uint64_t seq) = 0;
+  // Calls `fn` for each event with seq >= from_seq in order until it returns
+  // false.
+  virtual Status ScanEvents(uint64_t from_seq,
+                            const std::function<bool(uint64_t seq, std::string_view entry)>& fn) = 0;
+  virtual Status ScanDeadLetters(const std::function<bool(uint64_t id, std::string_view record)>& fn) = 0;
+
+  // Checkpoints are written on their own, outside event commits.
+  virtual Status PutCheckpoint(std::string_view name, std::string_view blob) = 0;
+  virtual Result<std::optional<std::string>> GetCheckpoint(std::string_view name) = 0;
+
+  // The highest event seq / dead-letter id committed (0 when none), as found
+  // at open and advanced by Commit.
+  virtual uint64_t last_event_seq() const = 0;
+  virtual uint64_t last_dead_letter_id() const = 0;
+  virtual StoreStats Stats() = 0;
+  virtual const std::string& dir() const = 0;
+};
+
+// Helpers for keys.
+std::string IdempotencyKey(std::string_view source, std::string_view source_event_id);
+
+}  // namespace lscb::store

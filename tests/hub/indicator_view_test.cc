@@ -1,0 +1,269 @@
+// Each indicator's definition on small hand-checked datasets.
+#include "hub/indicator_view.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "client/query_client.h"
+#include "testing/events.h"
+
+namespace lscb::hub {
+namespace {
+
+using lscb::testing::EventSpec;
+using lscb::testing::MakeEvent;
+
+class ViewTest : public ::testing::Test {
+ protected:
+  EventFacts Facts(const EventSpec& s) {
+    auto f = ValidateEvent(MakeEvent(s), *boards_, INT64_MAX / 2);
+    EXPECT_TRUE(f.ok()) << f.status().ToString();
+    return *f;
+  }
+  void Add(const EventSpec& s) { view_.Apply(Facts(s)); }
+
+  // indicator|age_band|breakdown -> printed value
+  std::map<std::string, std::string> Cells(const std::string& board, const std::string& period) {
+    std::map<std::string, std::string> out;
+    auto snap = view_.Query(board, *ParsePeriod(period));
+    for (const auto& c : snap.cells())
+      out[c.indicator() + "|" + c.age_band() + "|" + c.breakdown()] = client::CellValue(c);
+    return out;
+  }
+  std::string Cell(const std::string& board, const std::string& period, const std::string& key) {
+    auto cells = Cells(board, period);
+    auto it = cells.find(key);
+    return it == cells.end() ? "0" : it->second;
+  }
+
+  std::shared_ptr<const BoardRegistry> boards_ = BoardRegistry::Default();
+  IndicatorView view_{boards_, DefinitionsV1()};
+};
+
+constexpr const char* kGreenwich = "E09000011";
+constexpr const char* kHackney = "E09000012";
+
+TEST_F(ViewTest, ContactsAndReferralsBySourceAgeAndPeriod) {
+  Add({.kind = "csc.contact", .record_id = "c1", .when = "2007-05-10", .child = "a", .age = 7, .label = "police"});
+  Add({.kind = "csc.contact", .record_id = "c2", .when = "2007-05-11", .child = "b", .age = 3, .label = "police"});
+  Add({.kind = "csc.contact", .record_id = "c3", .when = "2007-06-01", .child = "c", .age = 7, .label = "school"});
+  Add({.kind = "csc.referral", .record_id = "r1", .when = "2007-05-12", .child = "a", .age = 7, .label = "police"});
+
+  auto may = Cells(kGreenwich, "2007-05");
+  EXPECT_EQ(may["CSC_CONTACTS|all|"], "2");
+  EXPECT_EQ(may["CSC_CONTACTS|all|police"], "2");
+  EXPECT_EQ(may["CSC_CONTACTS|5-9|"], "1");
+  EXPECT_EQ(may["CSC_CONTACTS|1-4|police"], "1");
+  EXPECT_EQ(may.count("CSC_CONTACTS|all|school"), 0u);
+  EXPECT_EQ(may["CSC_REFERRALS|all|"], "1");
+  EXPECT_EQ(may["CSC_CONTACT_CONVERSION|all|"], "50.0");
+  EXPECT_EQ(may["CSC_CONTACT_CONVERSION|5-9|"], "100.0");
+  EXPECT_EQ(may["CSC_CONTACT_CONVERSION|1-4|"], "0.0");
+
+  auto q2 = Cells(kGreenwich, "2007-Q2");
+  EXPECT_EQ(q2["CSC_CONTACTS|all|"], "3");
+  EXPECT_EQ(q2["CSC_CONTACTS|all|school"], "1");
+  EXPECT_EQ(q2["CSC_CONTACT_CONVERSION|all|"], "33.3");
+  EXPECT_EQ(Cells(kGreenwich, "FY2007-08")["CSC_CONTACTS|all|"], "3");
+  EXPECT_TRUE(Cells(kGreenwich, "2007-Q3").empty());
+  EXPECT_TRUE(Cells(kHackney, "2007-Q2").empty());
+}
+
+TEST_F(ViewTest, ConversionWithoutContactsIsNotAvailable) {
+  Add({.kind = "csc.referral", .record_id = "r1", .when = "2007-05-12", .child = "a"});
+  EXPECT_EQ(Cell(kGreenwich, "2007-05", "CSC_CONTACT_CONVERSION|all|"), "n/a");
+}
+
+TEST_F(ViewTest, SimpleCountsOfAssessmentsS47AndConferences) {
+  Add({.kind = "csc.assessment_completed", .record_id = "a1", .when = "2007-07-01"});
+  Add({.kind = "csc.assessment_completed", .record_id = "a2", .when = "2007-07-02", .child = "b", .age = 16});
+  Add({.kind = "csc.s47_started", .record_id = "s1", .when = "2007-07-03"});
+  Add({.kind = "csc.icpc_held", .record_id = "i1", .when = "2007-08-03"});
+  auto q3 = Cells(kGreenwich, "2007-Q3");
+  EXPECT_EQ(q3["CSC_ASSESSMENTS|all|"], "2");
+  EXPECT_EQ(q3["CSC_ASSESSMENTS|16-17|"], "1");
+  EXPECT_EQ(q3["CSC_S47|all|"], "1");
+  EXPECT_EQ(q3["CSC_ICPC|all|"], "1");
+  EXPECT_EQ(Cell(kGreenwich, "2007-07", "CSC_ICPC|all|"), "0");
+}
+
+// Child a: referrals 2007-01-10, 2007-11-10 (within 12 months: a re-referral)
+// and 2009-01-01 (14 months later: not). Child b: 2007-06-01 and 2008-06-01
+// (exactly 12 months: a re-referral).
+std::vector<EventSpec> RereferralData() {
+  return {
+      {.kind = "csc.referral", .record_id = "r1", .when = "2007-01-10", .child = "a"},
+      {.kind = "csc.referral", .record_id = "r2", .when = "2007-11-10", .child = "a"},
+      {.kind = "csc.referral", .record_id = "r3", .when = "2009-01-01", .child = "a", .age = 8},
+      {.kind = "csc.referral", .record_id = "r4", .when = "2007-06-01", .child = "b", .age = 12},
+      {.kind = "csc.referral", .record_id = "r5", .when = "2008-06-01", .child = "b", .age = 13},
+  };
+}
+
+TEST_F(ViewTest, RereferralsWithinTwelveMonths) {
+  for (const auto& e : RereferralData()) Add(e);
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_REREFERRALS_12M|all|"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "2007-11", "CSC_REREFERRALS_12M|5-9|"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "FY2008-09", "CSC_REREFERRALS_12M|all|"), "1");  // r5, not r3
+  EXPECT_EQ(Cell(kGreenwich, "2009-01", "CSC_REREFERRALS_12M|all|"), "0");
+  EXPECT_EQ(Cell(kGreenwich, "2008-06", "CSC_REREFERRALS_12M|10-15|"), "1");
+}
+
+TEST_F(ViewTest, RereferralsDoNotDependOnArrivalOrder) {
+  auto data = RereferralData();
+  for (const auto& e : data) Add(e);
+  auto expected = Cells(kGreenwich, "FY2008-09");
+  auto expected_fy07 = Cells(kGreenwich, "FY2007-08");
+  std::mt19937 rng(7);
+  for (int round = 0; round < 10; ++round) {
+    std::shuffle(data.begin(), data.end(), rng);
+    IndicatorView fresh(boards_, DefinitionsV1());
+    for (const auto& e : data) fresh.Apply(Facts(e));
+    view_.Clear();
+    for (const auto& e : data) view_.Apply(Facts(e));
+    EXPECT_EQ(Cells(kGreenwich, "FY2008-09"), expected);
+    EXPECT_EQ(Cells(kGreenwich, "FY2007-08"), expected_fy07);
+  }
+}
+
+// Child a: plan (neglect) 2007-05-01 to 2007-09-30, a second plan (physical)
+// from 2008-02-01. Child b: plan (emotional) from 2007-06-15, still open.
+TEST_F(ViewTest, PlansStartedOpenAndRepeat) {
+  Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a", .label = "neglect"});
+  Add({.kind = "csc.cp_plan_ended", .record_id = "p2", .when = "2007-09-30", .child = "a"});
+  Add({.kind = "csc.cp_plan_started", .record_id = "p3", .when = "2008-02-01", .child = "a", .label = "physical"});
+  Add({.kind = "csc.cp_plan_started", .record_id = "p4", .when = "2007-06-15", .child = "b", .age = 2,
+       .label = "emotional"});
+
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q2", "CSC_CPP_OPEN|all|"), "2");
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q2", "CSC_CPP_OPEN|all|neglect"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q2", "CSC_CPP_OPEN|1-4|emotional"), "1");
+  // A plan ended on the last day of the period is not open at its end.
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q3", "CSC_CPP_OPEN|all|"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q3", "CSC_CPP_OPEN|all|neglect"), "0");
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CPP_OPEN|all|"), "2");
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CPP_OPEN|all|physical"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "FY2008-09", "CSC_CPP_OPEN|all|"), "2");  // both still open
+  EXPECT_EQ(Cell(kGreenwich, "2007-04", "CSC_CPP_OPEN|all|"), "0");
+
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CPP_STARTED|all|"), "3");
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CPP_STARTED|all|neglect"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CPP_REPEAT|all|"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "2008-02", "CSC_CPP_REPEAT|5-9|"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q2", "CSC_CPP_REPEAT|all|"), "0");
+}
+
+TEST_F(ViewTest, AnEndArrivingBeforeItsStartStillClosesThePlan) {
+  Add({.kind = "csc.cp_plan_ended", .record_id = "p2", .when = "2007-09-30", .child = "a"});
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q3", "CSC_CPP_OPEN|all|"), "0");
+  Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a"});
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q2", "CSC_CPP_OPEN|all|"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "2007-Q3", "CSC_CPP_OPEN|all|"), "0");
+}
+
+TEST_F(ViewTest, ParticipationCountsChildrenInvolvedWithoutAges) {
+  Add({.kind = "board.participation", .record_id = "x1", .when = "2007-10-01", .label = "planning",
+       .children_involved = 5});
+  Add({.kind = "board.participation", .record_id = "x2", .when = "2007-10-20", .label = "delivery",
+       .children_involved = 3});
+  auto cells = Cells(kGreenwich, "2007-10");
+  EXPECT_EQ(cells["PART_CHILDREN_INVOLVED|all|"], "8");
+  EXPECT_EQ(cells["PART_CHILDREN_INVOLVED|all|planning"], "5");
+  EXPECT_EQ(cells["PART_CHILDREN_INVOLVED|all|delivery"], "3");
+  EXPECT_EQ(cells.size(), 3u);  // no age-band cells
+}
+
+TEST_F(ViewTest, AmendmentCorrectsCountsInsteadOfAdding) {
+  EventSpec c{.kind = "csc.contact", .record_id = "c1", .when = "2007-05-10", .label = "police"};
+  EventFacts before = Facts(c);
+  view_.Apply(before);
+  c.label = "school";
+  c.when = "2007-07-02";
+  view_.Replace(before, Facts(c));
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CONTACTS|all|"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CONTACTS|all|police"), "0");
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_CONTACTS|all|school"), "1");
+  EXPECT_EQ(Cell(kGreenwich, "2007-05", "CSC_CONTACTS|all|"), "0");
+  EXPECT_EQ(Cell(kGreenwich, "2007-07", "CSC_CONTACTS|all|"), "1");
+}
+
+TEST_F(ViewTest, AmendingAReferralsDateRecomputesReReferrals) {
+  Add({.kind = "csc.referral", .record_id = "r1", .when = "2007-01-10", .child = "a"});
+  EventSpec r2{.kind = "csc.referral", .record_id = "r2", .when = "2007-11-10", .child = "a"};
+  EventFacts before = Facts(r2);
+  view_.Apply(before);
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_REREFERRALS_12M|all|"), "1");
+  r2.when = "2008-03-10";  // now 14 months after r1
+  view_.Replace(before, Facts(r2));
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_REREFERRALS_12M|all|"), "0");
+  EXPECT_EQ(Cell(kGreenwich, "FY2007-08", "CSC_REFERRALS|all|"), "1");
+}
+
+TEST_F(ViewTest, LondonIsTheSumOfItsBoroughs) {
+  Add({.kind = "csc.contact", .board = kGreenwich, .record_id = "c1", .when = "2007-05-10"});
+  Add({.kind = "csc.contact", .board = kHackney, .record_id = "c1", .when = "2007-05-11", .child = "z"});
+  Add({.kind = "csc.referral", .board = kHackney, .record_id = "r1", .when = "2007-05-11", .child = "z"});
+  Add({.kind = "csc.cp_plan_started", .board = kHackney, .record_id = "p1", .when = "2007-05-11", .child = "z"});
+  auto london = Cells(std::string(kLondonRegion), "2007-05");
+  EXPECT_EQ(london["CSC_CONTACTS|all|"], "2");
+  EXPECT_EQ(london["CSC_REFERRALS|all|"], "1");
+  EXPECT_EQ(london["CSC_CONTACT_CONVERSION|all|"], "50.0");
+  EXPECT_EQ(london["CSC_CPP_OPEN|all|"], "1");
+}
+
+TEST_F(ViewTest, CheckpointRoundTripGivesTheSameView) {
+  for (const auto& e : RereferralData()) Add(e);
+  Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a"});
+  Add({.kind = "board.participation", .record_id = "x1", .when = "2007-10-01", .children_involved = 4});
+  std::string blob = view_.Serialize();
+  IndicatorView restored(boards_, DefinitionsV1());
+  ASSERT_TRUE(restored.Deserialize(blob).ok());
+  EXPECT_EQ(restored.Serialize(), blob);
+  for (const char* p : {"FY2007-08", "FY2008-09", "2007-Q2"})
+    EXPECT_EQ(restored.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString(),
+              view_.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString());
+  // A new event after restoring behaves as on the original.
+  EventFacts later = Facts({.kind = "csc.referral", .record_id = "r9", .when = "2009-06-01", .child = "a"});
+  restored.Apply(later);
+  view_.Apply(later);
+  EXPECT_EQ(restored.Serialize(), view_.Serialize());
+  EXPECT_FALSE(restored.Deserialize(blob.substr(0, blob.size() / 2)).ok());
+}
+
+TEST(Validation, RejectsWhatIsNotAValidChildEvent) {
+  auto boards = BoardRegistry::Default();
+  auto check = [&](lscb::v1::Envelope e) { return ValidateEvent(e, *boards, 1300000000).status().message(); };
+  auto base = MakeEvent({});
+  ASSERT_TRUE(ValidateEvent(base, *boards, 1300000000).ok());
+
+  auto e = base;
+  e.set_kind("csc.teleport");
+  EXPECT_EQ(check(e), "unknown event kind 'csc.teleport'");
+  e = base;
+  e.clear_source_event_id();
+  EXPECT_EQ(check(e), "missing field: source_event_id");
+  e = base;
+  e.set_board("E09000099");
+  EXPECT_EQ(check(e), "unknown board 'E09000099'");
+  e = MakeEvent({.age = 17});
+  e.mutable_subject()->set_age_years(18);
+  EXPECT_EQ(check(e), "subject is 18, not a child (18 or over)");
+  e = base;
+  e.mutable_subject()->set_age_band("16-17");
+  EXPECT_NE(check(e).find("does not match age 7"), std::string::npos);
+  e = base;
+  e.clear_subject();
+  EXPECT_EQ(check(e), "missing field: subject.tokens");
+  e = base;
+  e.mutable_contact()->set_source("pigeon");
+  EXPECT_NE(check(e).find("not a contact source"), std::string::npos);
+  e = base;
+  e.set_occurred_at(1300000000 + 3 * 86400);
+  EXPECT_NE(check(e).find("in the future"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lscb::hub

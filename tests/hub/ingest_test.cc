@@ -1,0 +1,171 @@
+// Idempotency, amendments, rejects and durability of the ingest processor,
+// on a real RocksDB store in a temporary folder.
+#include "hub/ingest.h"
+
+#include <gtest/gtest.h>
+
+#include "lscb/v1/store.pb.h"
+#include "store/store.h"
+#include "testing/events.h"
+#include "testing/temp_dir.h"
+
+namespace lscb::hub {
+namespace {
+
+using lscb::testing::EventSpec;
+using lscb::testing::MakeEvent;
+using lscb::v1::Outcome;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open(store::Options opts = {}) {
+    processor_.reset();
+    store_.reset();
+    auto s = store::Store::Open(dir_.path(), opts);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s.value());
+    view_ = std::make_unique<IndicatorView>(boards_, DefinitionsV1());
+    processor_ = std::make_unique<IngestProcessor>(*store_, *view_, mutex_, boards_, SystemClock::Instance());
+  }
+
+  std::vector<Outcome> Send(const std::vector<std::string>& encoded) {
+    std::vector<IncomingEvent> in;
+    for (const auto& e : encoded) in.push_back({e, "test"});
+    auto acks = processor_->ProcessGroup(in);
+    EXPECT_TRUE(acks.ok()) << acks.status().ToString();
+    std::vector<Outcome> out;
+    if (acks.ok())
+      for (const auto& a : *acks) out.push_back(a.outcome());
+    return out;
+  }
+  std::string Enc(const EventSpec& s) { return MakeEvent(s).SerializeAsString(); }
+  std::string Contacts(const std::string& key = "CSC_CONTACTS|all|") {
+    auto snap = view_->Query("E09000011", *ParsePeriod("FY2007-08"));
+    for (const auto& c : snap.cells())
+      if (c.indicator() + "|" + c.age_band() + "|" + c.breakdown() == key) return std::to_string(c.count());
+    return "0";
+  }
+
+  lscb::testing::TempDir dir_;
+  std::shared_ptr<const BoardRegistry> boards_ = BoardRegistry::Default();
+  std::shared_mutex mutex_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<IndicatorView> view_;
+  std::unique_ptr<IngestProcessor> processor_;
+};
+
+TEST_F(IngestTest, SameRecordTwiceIsADuplicate) {
+  auto a = Enc({.record_id = "c1"}), b = Enc({.record_id = "c2"});
+  EXPECT_EQ(Send({a, b}), (std::vector<Outcome>{lscb::v1::ACCEPTED, lscb::v1::ACCEPTED}));
+  EXPECT_EQ(Send({a, b}), (std::vector<Outcome>{lscb::v1::DUPLICATE, lscb::v1::DUPLICATE}));
+  EXPECT_EQ(Contacts(), "2");
+  EXPECT_EQ(store_->last_event_seq(), 2u);
+}
+
+TEST_F(IngestTest, ChangedRecordIsAnAmendmentThatCorrectsCounts) {
+  Send({Enc({.record_id = "c1", .label = "police"})});
+  EXPECT_EQ(Send({Enc({.record_id = "c1", .label = "school"})}), std::vector<Outcome>{lscb::v1::AMENDED});
+  EXPECT_EQ(Contacts(), "1");
+  EXPECT_EQ(Contacts("CSC_CONTACTS|all|police"), "0");
+  EXPECT_EQ(Contacts("CSC_CONTACTS|all|school"), "1");
+  // Sending the amended version again is a duplicate; the first version again
+  // is an amendment back.
+  EXPECT_EQ(Send({Enc({.record_id = "c1", .label = "school"})}), std::vector<Outcome>{lscb::v1::DUPLICATE});
+  EXPECT_EQ(Send({Enc({.record_id = "c1", .label = "police"})}), std::vector<Outcome>{lscb::v1::AMENDED});
+  EXPECT_EQ(Contacts("CSC_CONTACTS|all|police"), "1");
+  EXPECT_EQ(Contacts(), "1");
+}
+
+TEST_F(IngestTest, RepeatsWithinOneGroupAreRecognised) {
+  auto v1 = Enc({.record_id = "c1", .label = "police"});
+  auto v2 = Enc({.record_id = "c1", .label = "health"});
+  EXPECT_EQ(Send({v1, v1, v2}),
+            (std::vector<Outcome>{lscb::v1::ACCEPTED, lscb::v1::DUPLICATE, lscb::v1::AMENDED}));
+  EXPECT_EQ(Contacts(), "1");
+  EXPECT_EQ(Contacts("CSC_CONTACTS|all|health"), "1");
+}
+
+TEST_F(IngestTest, TheSameRecordIdInTwoBoroughsIsTwoRecords) {
+  EXPECT_EQ(Send({Enc({.board = "E09000011", .record_id = "c1"}), Enc({.board = "E09000012", .record_id = "c1"})}),
+            (std::vector<Outcome>{lscb::v1::ACCEPTED, lscb::v1::ACCEPTED}));
+}
+
+TEST_F(IngestTest, BadInputIsRejectedWithAReasonAndKeptAsADeadLetter) {
+  auto unknown_kind = MakeEvent({.record_id = "x1"});
+  unknown_kind.set_kind("csc.unknown");
+  auto no_board = MakeEvent({.record_id = "x2"});
+  no_board.clear_board();
+  auto bad_board = MakeEvent({.record_id = "x3"});
+  bad_board.set_board("Z99");
+  auto adult = MakeEvent({.record_id = "x4", .age = 17});
+  adult.mutable_subject()->set_age_years(18);
+  std::vector<IncomingEvent> in;
+  std::vector<std::string> enc = {"\xff\xff\xff not a protobuf", unknown_kind.SerializeAsString(),
+                                  no_board.SerializeAsString(), bad_board.SerializeAsString(),
+                                  adult.SerializeAsString(), Enc({.record_id = "good"})};
+  for (const auto& e : enc) in.push_back({e, "test"});
+  auto acks = processor_->ProcessGroup(in);
+  ASSERT_TRUE(acks.ok());
+  ASSERT_EQ(acks->size(), 6u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ((*acks)[i].outcome(), lscb::v1::REJECTED) << i;
+  EXPECT_EQ((*acks)[5].outcome(), lscb::v1::ACCEPTED);
+  EXPECT_NE((*acks)[0].reason().find("malformed"), std::string::npos);
+  EXPECT_NE((*acks)[1].reason().find("unknown event kind"), std::string::npos);
+  EXPECT_NE((*acks)[2].reason().find("missing field: board"), std::string::npos);
+  EXPECT_NE((*acks)[3].reason().find("unknown board"), std::string::npos);
+  EXPECT_NE((*acks)[4].reason().find("18"), std::string::npos);
+  EXPECT_EQ(Contacts(), "1");
+
+  std::vector<std::string> reasons;
+  ASSERT_TRUE(store_
+                  ->ScanDeadLetters([&](uint64_t, std::string_view raw) {
+                    lscb::v1::DeadLetter dl;
+                    EXPECT_TRUE(dl.ParseFromArray(raw.data(), static_cast<int>(raw.size())));
+                    reasons.push_back(dl.reason());
+                    return true;
+                  })
+                  .ok());
+  ASSERT_EQ(reasons.size(), 5u);
+  EXPECT_EQ(reasons[1], (*acks)[1].reason());
+  // Still healthy afterwards.
+  EXPECT_EQ(Send({Enc({.record_id = "good2"})}), std::vector<Outcome>{lscb::v1::ACCEPTED});
+}
+
+TEST_F(IngestTest, AFailedCommitAcknowledgesAndCountsNothing) {
+  bool fail = true;
+  store::Options opts;
+  opts.before_commit = [&] { return fail ? Status::IoError("disk full (injected)") : Status::Ok(); };
+  Open(opts);
+  std::vector<std::string> enc = {Enc({.record_id = "c1"}), Enc({.record_id = "c2"})};
+  std::vector<IncomingEvent> in;
+  for (const auto& e : enc) in.push_back({e, "test"});
+  auto acks = processor_->ProcessGroup(in);
+  ASSERT_FALSE(acks.ok());
+  EXPECT_NE(acks.status().message().find("disk full"), std::string::npos);
+  EXPECT_EQ(Contacts(), "0");
+  EXPECT_EQ(store_->last_event_seq(), 0u);
+  // The sender re-sends; now the disk works and both are new.
+  fail = false;
+  EXPECT_EQ(Send(enc), (std::vector<Outcome>{lscb::v1::ACCEPTED, lscb::v1::ACCEPTED}));
+  EXPECT_EQ(Contacts(), "2");
+}
+
+TEST_F(IngestTest, ReplayingTheLogRebuildsTheSameView) {
+  Send({Enc({.record_id = "c1", .label = "police"}), Enc({.kind = "csc.referral", .record_id = "r1"}),
+        Enc({.kind = "csc.referral", .record_id = "r2", .when = "2007-09-01"})});
+  Send({Enc({.record_id = "c1", .label = "school"})});  // an amendment in the log
+  std::string before = view_->Serialize();
+  Open();  // a new process on the same folder
+  uint64_t replayed = 0;
+  ASSERT_TRUE(processor_->ReplayLog(0, &replayed).ok());
+  EXPECT_EQ(replayed, 4u);
+  EXPECT_EQ(view_->Serialize(), before);
+  EXPECT_EQ(processor_->applied_seq(), 4u);
+  // Idempotency survives the restart too.
+  EXPECT_EQ(Send({Enc({.record_id = "c1", .label = "school"})}), std::vector<Outcome>{lscb::v1::DUPLICATE});
+}
+
+}  // namespace
+}  // namespace lscb::hub

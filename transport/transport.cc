@@ -1,0 +1,183 @@
+#include "transport/transport.h"
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+namespace lscb::transport {
+namespace {
+
+Status FromZmq(const zmq::error_t& e, const std::string& what) {
+  if (e.num() == ETERM) return Status::Unavailable(what + ": shutting down");
+  return Status::Unavailable(what + ": " + e.what());
+}
+
+bool PollIn(zmq::socket_t& s, Millis timeout) {
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+  return zmq::poll(&item, 1, timeout) > 0 && (item.revents & ZMQ_POLLIN);
+}
+
+bool PollOut(zmq::socket_t& s, Millis timeout) {
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLOUT, 0};
+  return zmq::poll(&item, 1, timeout) > 0 && (item.revents & ZMQ_POLLOUT);
+}
+
+Result<std::optional<Frames>> ReceiveFrames(zmq::socket_t& s, Millis timeout, std::string* peer,
+                                            const std::string& what) {
+  try {
+    if (!PollIn(s, timeout)) return std::optional<Frames>();
+    std::vector<zmq::message_t> parts;
+    auto n = zmq::recv_multipart(s, std::back_inserter(parts), zmq::recv_flags::dontwait);
+    if (!n) return std::optional<Frames>();
+    Frames frames;
+    size_t first = 0;
+    if (peer) {
+      if (parts.empty()) return std::optional<Frames>();
+      *peer = parts[0].to_string();
+      first = 1;
+    }
+    frames.reserve(parts.size() - first);
+    for (size_t i = first; i < parts.size(); ++i) frames.emplace_back(parts[i].to_string());
+    return std::optional<Frames>(std::move(frames));
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, what);
+  }
+}
+
+}  // namespace
+
+struct Context::Impl {
+  zmq::context_t ctx{1};
+};
+
+Context::Context() : impl_(std::make_unique<Impl>()) {}
+Context::~Context() = default;
+void Context::Shutdown() { impl_->ctx.shutdown(); }
+void* Context::native() { return &impl_->ctx; }
+
+struct Server::Impl {
+  zmq::socket_t socket;
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& endpoint,
+                                             const ServerOptions& options) {
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::router);
+    impl->socket.set(zmq::sockopt::router_mandatory, 1);
+    impl->socket.set(zmq::sockopt::sndhwm, options.high_water_mark);
+    impl->socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
+    impl->socket.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
+    impl->socket.set(zmq::sockopt::linger, 0);
+    impl->socket.bind(endpoint);
+    std::string bound = impl->socket.get(zmq::sockopt::last_endpoint);
+    auto server = std::unique_ptr<Server>(new Server(std::move(impl)));
+    server->endpoint_ = bound;
+    return server;
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot bind " + endpoint + ": " + e.what());
+  }
+}
+
+Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout) {
+  return ReceiveFrames(impl_->socket, timeout, &peer, "receiving on " + endpoint_);
+}
+
+SendResult Server::Send(const std::string& peer, const Frames& frames) {
+  try {
+    auto flags = zmq::send_flags::dontwait | zmq::send_flags::sndmore;
+    if (!impl_->socket.send(zmq::buffer(peer), flags)) return SendResult::kWouldBlock;
+    for (size_t i = 0; i < frames.size(); ++i) {
+      auto f = i + 1 == frames.size() ? zmq::send_flags::dontwait : flags;
+      // Once the first frame is queued the rest of the message always is.
+      (void)impl_->socket.send(zmq::buffer(frames[i]), f);
+    }
+    return SendResult::kOk;
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EHOSTUNREACH) return SendResult::kUnreachable;
+    if (e.num() == EAGAIN) return SendResult::kWouldBlock;
+    return SendResult::kClosed;
+  }
+}
+
+struct Client::Impl {
+  zmq::socket_t socket;
+  std::string endpoint;
+};
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+
+Result<std::unique_ptr<Client>> Client::Connect(Context& ctx, const std::string& endpoint,
+                                                const ClientOptions& options) {
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::dealer);
+    impl->socket.set(zmq::sockopt::sndhwm, options.high_water_mark);
+    impl->socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
+    impl->socket.set(zmq::sockopt::linger, static_cast<int>(options.linger.count()));
+    impl->socket.set(zmq::sockopt::immediate, 1);
+    impl->socket.connect(endpoint);
+    impl->endpoint = endpoint;
+    return std::unique_ptr<Client>(new Client(std::move(impl)));
+  } catch (const zmq::error_t& e) {
+    return Status::InvalidArgument("cannot connect to " + endpoint + ": " + e.what());
+  }
+}
+
+Status Client::Send(const Frames& frames, Millis timeout) {
+  try {
+    if (!PollOut(impl_->socket, timeout))
+      return Status::Unavailable("no connection to " + impl_->endpoint + " (timed out sending)");
+    for (size_t i = 0; i < frames.size(); ++i) {
+      auto f = i + 1 == frames.size() ? zmq::send_flags::dontwait
+                                       : zmq::send_flags::dontwait | zmq::send_flags::sndmore;
+      if (!impl_->socket.send(zmq::buffer(frames[i]), f))
+        return Status::Unavailable("send to " + impl_->endpoint + " would block");
+    }
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "sending to " + impl_->endpoint);
+  }
+}
+
+Result<std::optional<Frames>> Client::Receive(Millis timeout) {
+  return ReceiveFrames(impl_->socket, timeout, nullptr, "receiving from " + impl_->endpoint);
+}
+
+struct Publisher::Impl {
+  zmq::socket_t socket;
+};
+
+Publisher::Publisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Publisher::~Publisher() = default;
+
+Result<std::unique_ptr<Publisher>> Publisher::Bind(Context& ctx, const std::string& endpoint) {
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::pub);
+    impl->socket.set(zmq::sockopt::linger, 0);
+    impl->socket.bind(endpoint);
+    std::string bound = impl->socket.get(zmq::sockopt::last_endpoint);
+    auto pub = std::unique_ptr<Publisher>(new Publisher(std::move(impl)));
+    pub->endpoint_ = bound;
+    return pub;
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot bind " + endpoint + ": " + e.what());
+  }
+}
+
+Status Publisher::Publish(const std::string& topic, const std::string& payload) {
+  try {
+    std::array<zmq::const_buffer, 2> parts = {zmq::buffer(topic), zmq::buffer(payload)};
+    if (!zmq::send_multipart(impl_->socket, parts, zmq::send_flags::dontwait))
+      return Status::Unavailable("feed queue full");
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "publishing");
+  }
+}
+
+}  // namespace lscb::transport

@@ -1,0 +1,115 @@
+// The transport layer: the only module that knows ZeroMQ.
+//
+// Every socket is owned by one thread; only the Context is shared. Messages
+// are lists of frames (std::string). Errors are values; cppzmq exceptions do
+// not leave this module.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace lscb::transport {
+
+using Frames = std::vector<std::string>;
+using Millis = std::chrono::milliseconds;
+
+class Context final {
+ public:
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  // Makes every blocking call on every socket of this context return; used
+  // to stop threads.
+  void Shutdown();
+  void* native();  // for this module's sockets only
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+enum class SendResult {
+  kOk,
+  kWouldBlock,   // the peer's queue is full (its high-water mark); try later
+  kUnreachable,  // no such peer (it disconnected)
+  kClosed,       // the context is shutting down
+};
+
+struct ServerOptions {
+  // Queued messages per peer, each way. Must exceed the senders' in-flight
+  // window so that acks are never dropped.
+  int high_water_mark = 100000;
+  // Messages larger than this are refused by the transport; -1: no limit.
+  int64_t max_message_bytes = 64 << 20;
+};
+
+// A ROUTER socket bound to an endpoint, for request/reply services. Replies to
+// a peer that is gone or full are reported, never silently dropped
+// (ZMQ_ROUTER_MANDATORY).
+class Server final {
+ public:
+  static Result<std::unique_ptr<Server>> Bind(Context& ctx, const std::string& endpoint,
+                                              const ServerOptions& options);
+  ~Server();
+  // The endpoint actually bound (a "*" port resolved).
+  const std::string& endpoint() const { return endpoint_; }
+  // Waits up to `timeout` for a message. nullopt on timeout; an error when
+  // the context is shut down. The peer identity is returned separately;
+  // `frames` holds the rest, including any empty delimiter frame.
+  Result<std::optional<Frames>> Receive(std::string& peer, Millis timeout);
+  // Non-blocking send to `peer`.
+  SendResult Send(const std::string& peer, const Frames& frames);
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::string endpoint_;
+};
+
+struct ClientOptions {
+  int high_water_mark = 100000;
+  // How long a closing socket may keep trying to deliver queued messages.
+  Millis linger{0};
+};
+
+// A DEALER socket connected to a Server. Reconnecting means creating a new
+// Client (the Lazy Pirate pattern).
+class Client final {
+ public:
+  static Result<std::unique_ptr<Client>> Connect(Context& ctx, const std::string& endpoint,
+                                                 const ClientOptions& options);
+  ~Client();
+  // Waits up to `timeout` for room in the queue.
+  Status Send(const Frames& frames, Millis timeout);
+  // nullopt on timeout.
+  Result<std::optional<Frames>> Receive(Millis timeout);
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A PUB socket for the live feed.
+class Publisher final {
+ public:
+  static Result<std::unique_ptr<Publisher>> Bind(Context& ctx, const std::string& endpoint);
+  ~Publisher();
+  const std::string& endpoint() const { return endpoint_; }
+  Status Publish(const std::string& topic, const std::string& payload);
+
+ private:
+  struct Impl;
+  explicit Publisher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::string endpoint_;
+};
+
+}  // namespace lscb::transport
