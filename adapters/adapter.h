@@ -27,7 +27,8 @@ struct RecordError {
   int line = 0;
   std::string field;
   std::string problem;
-  // "FILE:LINE: field: problem"
+  // "FILE:LINE: field: problem"; "FILE:LINE: problem" when `field` is empty
+  // (a problem with the record as a whole, e.g. an unclosed quote).
   std::string ToString() const;
 };
 

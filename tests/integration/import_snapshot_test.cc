@@ -1,0 +1,145 @@
+// Import -> snapshot through a real hub on loopback sockets and a real store.
+#include <gtest/gtest.h>
+
+#include "adapters/adapter.h"
+#include "adapters/linkage.h"
+#include "adapters/testing/synthetic.h"
+#include "client/query_client.h"
+#include "client/sender.h"
+#include "testing/hub_fixture.h"
+
+namespace lscb {
+namespace {
+
+using testing::RunningHub;
+using testing::TempDir;
+
+const adapters::LinkageKey& Key() {
+  static const adapters::LinkageKey key = adapters::LinkageKey::FromSecret("integration-test-linkage-secret");
+  return key;
+}
+
+std::vector<std::string> Encode(const std::string& csv) {
+  adapters::AdapterContext ctx{BoardRegistry::Default(), &Key()};
+  auto parsed = adapters::FindAdapter("csc-events")->Parse("feed.csv", csv, ctx);
+  EXPECT_TRUE(parsed.errors.empty()) << parsed.errors.front().ToString();
+  std::vector<std::string> out;
+  for (const auto& e : parsed.events) out.push_back(e.SerializeAsString());
+  return out;
+}
+
+std::map<lscb::v1::Outcome, size_t> Deliver(const RunningHub& hub, const std::vector<std::string>& events) {
+  client::SenderOptions o;
+  o.endpoint = hub.endpoints().ingest;
+  o.give_up_after = std::chrono::seconds(20);
+  client::Sender sender(o);
+  auto results = sender.SendAll(events);
+  EXPECT_TRUE(results.ok()) << results.status().ToString();
+  std::map<lscb::v1::Outcome, size_t> counts;
+  if (results.ok())
+    for (const auto& r : *results) ++counts[r.outcome];
+  return counts;
+}
+
+std::string Csv(const RunningHub& hub, const std::string& board, const std::string& period) {
+  client::QueryOptions q;
+  q.endpoint = hub.endpoints().query;
+  auto snap = client::FetchSnapshot(q, board, period);
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  return snap.ok() ? client::SnapshotToCsv(*snap) : "";
+}
+
+// Everything the Board would read for the synthetic feed's year.
+std::string AllSnapshots(const RunningHub& hub) {
+  std::string all;
+  for (const char* board : {"london", "E09000011", "E09000012", "E09000022"})
+    for (const char* period : {"FY2007-08", "2007-Q2", "2007-Q4", "2008-Q1", "2007-09", "2008-03"})
+      all += Csv(hub, board, period);
+  return all;
+}
+
+TEST(ImportSnapshot, ExactlyOnceAndAmendmentsCorrectCounts) {
+  const size_t rows = 3000;
+  auto original = Encode(adapters::SyntheticCscEventsCsv(rows, 11));
+  adapters::SyntheticOptions amend;
+  amend.amend_every = 10;
+  auto amended = Encode(adapters::SyntheticCscEventsCsv(rows, 11, amend));
+  ASSERT_EQ(original.size(), rows);
+
+  TempDir dir;
+  RunningHub hub(dir / "hub");
+  ASSERT_TRUE(hub.ok());
+  auto first = Deliver(hub, original);
+  EXPECT_EQ(first[lscb::v1::ACCEPTED], rows);
+  std::string after_first = AllSnapshots(hub);
+  EXPECT_NE(after_first.find("CSC_CONTACTS"), std::string::npos);
+  EXPECT_NE(after_first.find("CSC_CPP_OPEN"), std::string::npos);
+  EXPECT_NE(after_first.find("CSC_REREFERRALS_12M"), std::string::npos);
+
+  // The same file again: every row a duplicate, no count changes.
+  auto second = Deliver(hub, original);
+  EXPECT_EQ(second[lscb::v1::DUPLICATE], rows);
+  EXPECT_EQ(AllSnapshots(hub), after_first);
+
+  // Some rows changed: those are amendments, the rest duplicates.
+  size_t changed = 0;
+  for (size_t i = 0; i < rows; ++i) changed += original[i] != amended[i];
+  ASSERT_GT(changed, rows / 20);
+  auto third = Deliver(hub, amended);
+  EXPECT_EQ(third[lscb::v1::AMENDED], changed);
+  EXPECT_EQ(third[lscb::v1::DUPLICATE], rows - changed);
+  std::string after_amend = AllSnapshots(hub);
+  EXPECT_NE(after_amend, after_first);
+
+  // The counts are corrected, not added to: the same as a hub that only ever
+  // saw the amended file.
+  TempDir clean_dir;
+  RunningHub clean(clean_dir / "hub");
+  ASSERT_TRUE(clean.ok());
+  EXPECT_EQ(Deliver(clean, amended)[lscb::v1::ACCEPTED], rows);
+  EXPECT_EQ(AllSnapshots(clean), after_amend);
+
+  // The view after a restart (checkpoint) equals the view before.
+  hub.Stop();
+  RunningHub again(dir / "hub");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(AllSnapshots(again), after_amend);
+}
+
+TEST(ImportSnapshot, AStoppedHubRestartsWithTheSameView) {
+  auto events = Encode(adapters::SyntheticCscEventsCsv(800, 5));
+  TempDir dir;
+  std::string expected;
+  {
+    hub::HubOptions o;
+    o.checkpoint_every_events = 1u << 30;
+    o.checkpoint_interval = std::chrono::hours(1);
+    RunningHub hub(dir / "hub", o);
+    Deliver(hub, events);
+    expected = AllSnapshots(hub);
+    // Nothing was checkpointed while running; stopping writes one.
+  }
+  RunningHub hub(dir / "hub");
+  EXPECT_EQ(AllSnapshots(hub), expected);
+}
+
+TEST(ImportSnapshot, QueriesNameWhatIsWrong) {
+  TempDir dir;
+  RunningHub hub(dir / "hub");
+  client::QueryOptions q;
+  q.endpoint = hub.endpoints().query;
+  auto bad_board = client::FetchSnapshot(q, "Gotham", "FY2007-08");
+  ASSERT_FALSE(bad_board.ok());
+  EXPECT_NE(bad_board.status().message().find("unknown board 'Gotham'"), std::string::npos);
+  auto bad_period = client::FetchSnapshot(q, "london", "2007-13");
+  ASSERT_FALSE(bad_period.ok());
+  EXPECT_NE(bad_period.status().message().find("not a period"), std::string::npos);
+  // A board by DfE number and by name gives the ONS code.
+  auto by_number = client::FetchSnapshot(q, "203", "FY2007-08");
+  ASSERT_TRUE(by_number.ok());
+  EXPECT_EQ(by_number->board(), "E09000011");
+  EXPECT_EQ(by_number->definitions_version(), "v1");
+}
+
+}  // namespace
+}  // namespace lscb
