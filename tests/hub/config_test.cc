@@ -33,3 +33,17 @@ TEST(Config, NamesTheBadKey) {
 
 }  // namespace
 }  // namespace lscb::hub
+
+namespace lscb::hub {
+namespace {
+
+TEST(Config, TheSampleConfigIsValid) {
+  HubConfig c;
+  Status s = LoadConfigFile(std::string(LSCB_SOURCE_DIR) + "/deploy/hub.toml", c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(c.options.data_dir, "/var/lib/lscb/hub");
+  EXPECT_EQ(c.options.checkpoint_every_events, 200000u);
+}
+
+}  // namespace
+}  // namespace lscb::hub
