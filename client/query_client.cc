@@ -38,6 +38,7 @@ Result<lscb::v1::Snapshot> FetchSnapshot(const QueryOptions& options, const std:
 }
 
 std::string CellValue(const lscb::v1::Cell& c) {
+  if (c.not_available()) return "n/a";
   if (!c.is_rate()) return std::to_string(c.count());
   if (c.denominator() == 0) return "n/a";
   // Per cent to one decimal place, rounding halves up.
@@ -63,11 +64,13 @@ std::string CsvField(const std::string& s) {
 
 std::string SnapshotToCsv(const lscb::v1::Snapshot& s) {
   std::ostringstream out;
-  out << "board,period,indicator,age_band,breakdown,value,definitions\n";
+  out << "board,period,indicator,age_band,breakdown,value,basis,flags,definitions\n";
   for (const auto& c : s.cells()) {
+    std::string flags;
+    for (const auto& f : c.flags()) flags += (flags.empty() ? "" : ";") + f;
     out << CsvField(s.board()) << ',' << CsvField(s.period()) << ',' << CsvField(c.indicator()) << ','
         << CsvField(c.age_band()) << ',' << CsvField(c.breakdown()) << ',' << CellValue(c) << ','
-        << CsvField(s.definitions_version()) << '\n';
+        << CsvField(c.basis()) << ',' << CsvField(flags) << ',' << CsvField(s.definitions_version()) << '\n';
   }
   return out.str();
 }
@@ -83,7 +86,9 @@ std::string SnapshotToJson(const lscb::v1::Snapshot& s) {
     cell["indicator"] = c.indicator();
     cell["age_band"] = c.age_band();
     cell["breakdown"] = c.breakdown();
-    if (c.is_rate()) {
+    if (c.not_available()) {
+      cell["value"] = nullptr;
+    } else if (c.is_rate()) {
       cell["value"] = c.denominator() == 0 ? nlohmann::ordered_json(nullptr)
                                            : nlohmann::ordered_json(std::stod(CellValue(c)));
       cell["numerator"] = c.numerator();
@@ -91,6 +96,8 @@ std::string SnapshotToJson(const lscb::v1::Snapshot& s) {
     } else {
       cell["value"] = c.count();
     }
+    cell["basis"] = c.basis();
+    cell["flags"] = c.flags();
     j["cells"].push_back(cell);
   }
   return j.dump(2) + "\n";
@@ -104,7 +111,9 @@ std::string SnapshotToTable(const lscb::v1::Snapshot& s) {
   for (const auto& c : s.cells()) {
     auto key = std::make_pair(c.indicator(), c.breakdown());
     if (!values.count(key)) rows.push_back(key);
-    values[key][c.age_band()] = CellValue(c);
+    std::string v = CellValue(c);
+    for (const auto& f : c.flags()) v += f == "reconcile" ? "*" : "!";
+    values[key][c.age_band()] = v;
   }
   std::ostringstream out;
   out << "Board " << s.board() << ", period " << s.period() << " (definitions " << s.definitions_version() << ")\n";
@@ -127,6 +136,13 @@ std::string SnapshotToTable(const lscb::v1::Snapshot& s) {
     out << "\n";
   }
   if (rows.empty()) out << "(no cells: nothing recorded for this board and period)\n";
+  // Flags are data-quality notes on a cell.
+  std::map<std::string, std::string> notes;
+  for (const auto& c : s.cells())
+    for (const auto& f : c.flags())
+      notes[f] += (notes[f].empty() ? "" : ", ") + c.indicator() + (c.age_band() == "all" ? "" : " " + c.age_band()) +
+                  (c.breakdown().empty() ? "" : " " + c.breakdown());
+  for (const auto& [flag, where] : notes) out << "flag " << flag << ": " << where << "\n";
   return out.str();
 }
 

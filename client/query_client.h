@@ -22,10 +22,12 @@ Result<lscb::v1::Snapshot> FetchSnapshot(const QueryOptions& options, const std:
                                          const std::string& period);
 
 // The cell's value as printed: a count, a percentage to one decimal place,
-// or "n/a" when the denominator is 0.
+// or "n/a" when the denominator is 0 or a return said "not collected".
 std::string CellValue(const lscb::v1::Cell& cell);
 
-// CSV with the header board,period,indicator,age_band,breakdown,value,definitions
+// CSV with the header
+// board,period,indicator,age_band,breakdown,value,basis,flags,definitions
+// (flags separated by ';').
 std::string SnapshotToCsv(const lscb::v1::Snapshot& s);
 std::string SnapshotToJson(const lscb::v1::Snapshot& s);
 // A readable table for a terminal.

@@ -41,6 +41,14 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
       s = Get(node, name, key, o.query_endpoint);
     } else if (key == "sync_writes") {
       s = Get(node, name, key, o.sync_writes);
+    } else if (key == "definitions") {
+      std::string path;
+      s = Get(node, name, key, path);
+      if (s.ok()) {
+        auto d = LoadDefinitionsFile(path);
+        if (!d.ok()) s = Status::InvalidArgument(name + ": definitions: " + d.status().message());
+        else o.definitions = d.value();
+      }
     } else if (key == "log_level") {
       s = Get(node, name, key, config.log_level);
       if (s.ok() && config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&

@@ -10,6 +10,7 @@
 //   checkpoint_every_events = 200000
 //   checkpoint_interval_seconds = 60
 //   log_level = "info"
+//   definitions = "/etc/lscb/definitions.toml"
 //
 // An unknown key or a value of the wrong type is an error naming the key.
 #pragma once

@@ -35,8 +35,8 @@ class HubImpl final : public Hub {
   HubImpl(HubOptions options, std::unique_ptr<store::Store> store)
       : options_(std::move(options)),
         store_(std::move(store)),
-        view_(options_.boards, DefinitionsV1()),
-        processor_(*store_, view_, view_mutex_, options_.boards, *options_.clock) {}
+        view_(options_.boards, options_.definitions),
+        processor_(*store_, view_, view_mutex_, options_.boards, options_.definitions, *options_.clock) {}
 
   ~HubImpl() override {
     ctx_.Shutdown();
@@ -92,8 +92,9 @@ class HubImpl final : public Hub {
 
   Status Run() override {
     query_thread_ = std::thread([this] { ServeQueries(); });
-    spdlog::info("ready: ingest={} feed={} query={} data={} log_position={}", endpoints_.ingest, endpoints_.feed,
-                 endpoints_.query, store_->dir(), processor_.applied_seq());
+    spdlog::info("ready: ingest={} feed={} query={} data={} log_position={} definitions={}", endpoints_.ingest,
+                 endpoints_.feed, endpoints_.query, store_->dir(), processor_.applied_seq(),
+                 options_.definitions->version);
     last_checkpoint_ = std::chrono::steady_clock::now();
     Status result;
     while (!stop_.load()) {
@@ -112,8 +113,8 @@ class HubImpl final : public Hub {
     Status cp = MaybeCheckpoint(true);
     if (!cp.ok()) spdlog::error("final checkpoint failed: {}", cp.message());
     const auto& c = processor_.counters();
-    spdlog::info("stopped: accepted={} duplicate={} amended={} rejected={} log_position={}", c.accepted, c.duplicate,
-                 c.amended, c.rejected, processor_.applied_seq());
+    spdlog::info("stopped: accepted={} duplicate={} amended={} merged={} rejected={} log_position={}", c.accepted,
+                 c.duplicate, c.amended, c.merged, c.rejected, processor_.applied_seq());
     return result;
   }
 
@@ -272,6 +273,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
   if (options.data_dir.empty()) return Status::InvalidArgument("no data folder given (--data-dir)");
   if (!options.clock) options.clock = &SystemClock::Instance();
   if (!options.boards) options.boards = BoardRegistry::Default();
+  if (!options.definitions) options.definitions = DefaultDefinitions();
   store::Options so;
   so.sync_writes = options.sync_writes;
   auto store = store::Store::Open(options.data_dir, so);

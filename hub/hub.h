@@ -14,6 +14,7 @@
 #include "core/boards.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "hub/definitions.h"
 
 namespace lscb::hub {
 
@@ -43,6 +44,10 @@ struct HubOptions {
   const Clock* clock = nullptr;
   // Boards known to the hub; the built-in London table when null.
   std::shared_ptr<const BoardRegistry> boards;
+  // The indicator definition set; the built-in v1 when null. When it differs
+  // from the one the saved view was computed with, the view is rebuilt from
+  // the event log at start.
+  std::shared_ptr<const Definitions> definitions;
 };
 
 // The endpoints actually bound (a "*" port resolved).

@@ -2,17 +2,27 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <set>
+#include <unordered_set>
 
 namespace lscb::hub {
 namespace {
 
-uint64_t BoardPeriod(uint16_t board, const Period& p) { return (uint64_t{board} << 32) | p.Code(); }
+uint64_t BoardPeriod(uint16_t board, uint32_t period_code) { return (uint64_t{board} << 32) | period_code; }
 uint32_t Inner(Indicator ind, uint8_t band, LabelId label) {
   return (uint32_t{static_cast<uint8_t>(ind)} << 16) | (uint32_t{band} << 8) | label;
 }
+Indicator InnerIndicator(uint32_t inner) { return static_cast<Indicator>(inner >> 16); }
+uint8_t InnerBand(uint32_t inner) { return static_cast<uint8_t>((inner >> 8) & 0xFF); }
+LabelId InnerLabel(uint32_t inner) { return static_cast<LabelId>(inner & 0xFF); }
 uint32_t OpenKey(uint16_t board, uint8_t band, LabelId label) {
   return (uint32_t{board} << 16) | (uint32_t{band} << 8) | label;
+}
+
+std::array<uint32_t, 3> PeriodsOf(Date d) {
+  return {Period::MonthOf(d).Code(), Period::QuarterOf(d).Code(), Period::FinancialYearOf(d).Code()};
 }
 
 // A small binary writer/reader for checkpoints.
@@ -22,6 +32,8 @@ class Writer {
   void U64(uint64_t v) {
     for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
   }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void Bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
   void Str(std::string_view s) {
     U64(s.size());
     out_.append(s);
@@ -48,11 +60,10 @@ class Reader {
     in_.remove_prefix(8);
     return true;
   }
-  bool Str(std::string& s) {
-    uint64_t n = 0;
-    if (!U64(n) || n > in_.size()) return false;
-    s.assign(in_.substr(0, n));
-    in_.remove_prefix(n);
+  bool I64(int64_t& v) {
+    uint64_t u = 0;
+    if (!U64(u)) return false;
+    v = static_cast<int64_t>(u);
     return true;
   }
   bool Bytes(void* dst, size_t n) {
@@ -61,30 +72,44 @@ class Reader {
     in_.remove_prefix(n);
     return true;
   }
+  bool Str(std::string& s) {
+    uint64_t n = 0;
+    if (!U64(n) || n > in_.size()) return false;
+    s.assign(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return true;
+  }
+  // A count of items each at least `min_size` bytes long, checked against
+  // what is left, so a damaged count cannot make us allocate wildly.
+  bool Count(uint64_t& n, size_t min_size) { return U64(n) && n <= in_.size() / std::max<size_t>(1, min_size); }
   bool done() const { return in_.empty(); }
 
  private:
   std::string_view in_;
 };
 
-constexpr std::string_view kMagic = "LSCBVIEW1";
+constexpr std::string_view kMagic = "LSCBVIEW2";
 
 }  // namespace
 
-IndicatorView::IndicatorView(std::shared_ptr<const BoardRegistry> boards, const Definitions& definitions)
-    : boards_(std::move(boards)), definitions_(definitions) {}
+IndicatorView::IndicatorView(std::shared_ptr<const BoardRegistry> boards,
+                             std::shared_ptr<const Definitions> definitions)
+    : boards_(std::move(boards)), definitions_(std::move(definitions)) {}
 
 void IndicatorView::Clear() {
   cells_.clear();
   open_plans_.clear();
   children_.clear();
+  linkable_.clear();
+  token_index_.clear();
+  episodes_.clear();
+  returns_.clear();
 }
 
-bool IndicatorView::InTimeline(EventKind k) {
-  return k == EventKind::kCscReferral || k == EventKind::kCscCpPlanStarted || k == EventKind::kCscCpPlanEnded;
-}
+// ---------------------------------------------------------------- counts
 
 void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
+  if (amount == 0) return;
   auto& cells = cells_[bp];
   auto [it, inserted] = cells.try_emplace(inner, 0);
   it->second += amount;
@@ -94,47 +119,83 @@ void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
   }
 }
 
-void IndicatorView::AddCell(Indicator ind, uint16_t board, Date date, uint8_t band, LabelId label,
-                            int64_t amount) {
-  for (const Period& p : {Period::MonthOf(date), Period::QuarterOf(date), Period::FinancialYearOf(date)}) {
-    uint64_t bp = BoardPeriod(board, p);
-    AddToCell(bp, Inner(ind, 0, kTotal), amount);
-    if (label != kTotal) AddToCell(bp, Inner(ind, 0, label), amount);
-    if (band != 0) {
-      AddToCell(bp, Inner(ind, band, kTotal), amount);
-      if (label != kTotal) AddToCell(bp, Inner(ind, band, label), amount);
+void IndicatorView::AddCell(const CellRef& c, int sign) {
+  int64_t amount = sign * c.amount;
+  for (uint32_t p : PeriodsOf(c.date)) {
+    uint64_t bp = BoardPeriod(c.board, p);
+    AddToCell(bp, Inner(c.indicator, 0, kTotal), amount);
+    if (c.label != kTotal) AddToCell(bp, Inner(c.indicator, 0, c.label), amount);
+    if (c.band != 0) {
+      AddToCell(bp, Inner(c.indicator, c.band, kTotal), amount);
+      if (c.label != kTotal) AddToCell(bp, Inner(c.indicator, c.band, c.label), amount);
     }
   }
 }
 
 void IndicatorView::AddCounts(const EventFacts& e, int sign) {
-  for (const CountRule& rule : definitions_.count_rules) {
-    if (rule.kind != e.kind) continue;
-    AddCell(rule.indicator, e.board, e.date, rule.by_age ? e.age_band : 0, rule.by_label ? e.label : kTotal,
-            sign * int64_t{e.amount});
+  for (const CountRule& rule : definitions_->count_rules) {
+    if (std::find(rule.kinds.begin(), rule.kinds.end(), e.kind) == rule.kinds.end()) continue;
+    bool holds = true;
+    switch (rule.when) {
+      case Condition::kNone: break;
+      case Condition::kSafeguardingConcern: holds = e.flags & kSafeguardingConcern; break;
+      case Condition::kCpIsFlag: holds = e.flags & kCpIsFlag; break;
+      case Condition::kAssaultInjury: holds = (e.flags & kInjury) && (e.flags & kIntentAssault); break;
+    }
+    if (!holds) continue;
+    AddCell({rule.indicator, e.board, e.date, rule.by_age ? e.age_band : uint8_t{0},
+             rule.by_label ? e.label : kTotal, int64_t{e.amount}},
+            sign);
   }
+  // Which kinds have events here (a cell's basis), and NHS token coverage.
+  AddCell({Indicator::kInternalKindPresent, e.board, e.date, 0, static_cast<LabelId>(e.kind), 1}, sign);
+  if (!e.tokens.empty()) {
+    AddCell({Indicator::kInternalWithSubject, e.board, e.date, 0, e.agency, 1}, sign);
+    if (e.flags & kHasNhsToken) AddCell({Indicator::kInternalNhsToken, e.board, e.date, 0, e.agency, 1}, sign);
+  }
+}
+
+void IndicatorView::ApplyDerived(const Derived& d, int sign) {
+  for (const CellRef& c : d.cells) AddCell(c, sign);
+  for (const OpenDelta& o : d.open) {
+    auto& deltas = open_plans_[OpenKey(o.board, o.age_band, o.label)];
+    auto [it, inserted] = deltas.try_emplace(o.date.days, 0);
+    it->second += sign * o.delta;
+    if (it->second == 0) deltas.erase(it);
+  }
+  for (const auto& [board, ep] : d.episodes) {
+    if (sign > 0) {
+      episodes_[board][ep.rep] = ep;
+    } else {
+      auto it = episodes_.find(board);
+      if (it != episodes_.end()) {
+        it->second.erase(ep.rep);
+        if (it->second.empty()) episodes_.erase(it);
+      }
+    }
+  }
+}
+
+// ------------------------------------------------ children's-services history
+
+bool IndicatorView::InTimeline(EventKind k) {
+  return k == EventKind::kCscReferral || k == EventKind::kCscCpPlanStarted || k == EventKind::kCscCpPlanEnded;
 }
 
 IndicatorView::Derived IndicatorView::DeriveChild(const Timeline& t) const {
   Derived d;
-  auto cell = [&](Indicator ind, const TimelineEntry& e) {
-    // Recorded as a compact tuple; expanded by ApplyDerived.
-    uint64_t key = (uint64_t{static_cast<uint8_t>(ind)} << 56) | (uint64_t{e.board} << 40) |
-                   (uint64_t{e.age_band} << 32) | static_cast<uint32_t>(e.date.days);
-    d.cells.emplace_back(key, 1);
-  };
   const TimelineEntry* last_referral = nullptr;
   const TimelineEntry* open_plan = nullptr;
   bool had_plan = false;
   for (const TimelineEntry& e : t) {
     switch (e.kind) {
       case EventKind::kCscReferral:
-        if (last_referral && last_referral->date >= AddMonths(e.date, -definitions_.rereferral_window_months))
-          cell(Indicator::kCscRereferrals12m, e);
+        if (last_referral && last_referral->date >= AddMonths(e.date, -definitions_->rereferral_months))
+          d.cells.push_back({Indicator::kCscRereferrals12m, e.board, e.date, e.age_band, kTotal, 1});
         last_referral = &e;
         break;
       case EventKind::kCscCpPlanStarted:
-        if (had_plan) cell(Indicator::kCscCppRepeat, e);
+        if (had_plan) d.cells.push_back({Indicator::kCscCppRepeat, e.board, e.date, e.age_band, kTotal, 1});
         if (open_plan) d.open.push_back({open_plan->board, open_plan->age_band, open_plan->label, e.date, -1});
         d.open.push_back({e.board, e.age_band, e.label, e.date, +1});
         open_plan = &e;
@@ -153,22 +214,6 @@ IndicatorView::Derived IndicatorView::DeriveChild(const Timeline& t) const {
   return d;
 }
 
-void IndicatorView::ApplyDerived(const Derived& d, int sign) {
-  for (const auto& [key, amount] : d.cells) {
-    auto ind = static_cast<Indicator>(key >> 56);
-    auto board = static_cast<uint16_t>((key >> 40) & 0xFFFF);
-    auto band = static_cast<uint8_t>((key >> 32) & 0xFF);
-    Date date{static_cast<int32_t>(key & 0xFFFFFFFF)};
-    AddCell(ind, board, date, band, kTotal, sign * amount);
-  }
-  for (const OpenDelta& o : d.open) {
-    auto& deltas = open_plans_[OpenKey(o.board, o.age_band, o.label)];
-    auto [it, inserted] = deltas.try_emplace(o.date.days, 0);
-    it->second += sign * o.delta;
-    if (it->second == 0) deltas.erase(it);
-  }
-}
-
 void IndicatorView::RemoveFromTimeline(const EventFacts& e) {
   auto it = children_.find(e.child);
   if (it == children_.end()) return;
@@ -185,123 +230,442 @@ void IndicatorView::InsertIntoTimeline(const EventFacts& e) {
   t.insert(pos, entry);
 }
 
+void IndicatorView::ChangeTimeline(const EventFacts* before, const EventFacts* after) {
+  std::set<ChildKey> affected;
+  if (before && InTimeline(before->kind)) affected.insert(before->child);
+  if (after && InTimeline(after->kind)) affected.insert(after->child);
+  if (affected.empty()) return;
+  for (const auto& c : affected)
+    if (auto it = children_.find(c); it != children_.end()) ApplyDerived(DeriveChild(it->second), -1);
+  if (before && InTimeline(before->kind)) RemoveFromTimeline(*before);
+  if (after && InTimeline(after->kind)) InsertIntoTimeline(*after);
+  for (const auto& c : affected)
+    if (auto it = children_.find(c); it != children_.end()) ApplyDerived(DeriveChild(it->second), +1);
+}
+
+// ---------------------------------------------------------------- linkage
+
+IndicatorView::LinkRecord IndicatorView::ToLinkRecord(const EventFacts& e) {
+  LinkRecord r;
+  r.record = e.record;
+  r.group = LinkGroupOf(e);
+  r.kind = e.kind;
+  r.board = e.board;
+  r.at = e.occurred_at;
+  r.date = e.date;
+  r.band = e.age_band;
+  r.label = e.label;
+  r.agency = e.agency;
+  r.flags = e.flags;
+  r.tokens = e.tokens;
+  return r;
+}
+
+bool IndicatorView::Matches(const LinkRecord& a, const LinkRecord& b) const {
+  if (a.group != b.group || a.record == b.record) return false;
+  // Missing episodes and domestic abuse link within a board; an injury is
+  // linked wherever the A&E (borough of residence) and police records are.
+  if (LinksWithinBoard(a.group) && a.board != b.board) return false;
+  if (a.group == LinkGroup::kInjury && a.kind == b.kind) return false;
+  int64_t gap = a.at > b.at ? a.at - b.at : b.at - a.at;
+  return gap <= LinkWindow(*definitions_, a.group);
+}
+
+std::vector<uint64_t> IndicatorView::Neighbours(const LinkRecord& r) const {
+  std::vector<uint64_t> out;
+  for (const ChildKey& t : r.tokens) {
+    auto it = token_index_.find({static_cast<uint8_t>(r.group), t});
+    if (it == token_index_.end()) continue;
+    for (uint64_t id : it->second) {
+      auto rec = linkable_.find(id);
+      if (rec != linkable_.end() && Matches(r, rec->second)) out.push_back(id);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<std::vector<uint64_t>> IndicatorView::Components(const std::vector<uint64_t>& seeds) const {
+  std::vector<std::vector<uint64_t>> out;
+  std::unordered_set<uint64_t> seen;
+  for (uint64_t seed : seeds) {
+    if (seen.count(seed) || !linkable_.count(seed)) continue;
+    std::vector<uint64_t> comp;
+    std::deque<uint64_t> queue = {seed};
+    seen.insert(seed);
+    while (!queue.empty()) {
+      uint64_t id = queue.front();
+      queue.pop_front();
+      comp.push_back(id);
+      for (uint64_t n : Neighbours(linkable_.at(id)))
+        if (seen.insert(n).second) queue.push_back(n);
+    }
+    std::sort(comp.begin(), comp.end());
+    out.push_back(std::move(comp));
+  }
+  return out;
+}
+
+IndicatorView::Derived IndicatorView::DeriveCluster(const std::vector<uint64_t>& members) const {
+  Derived d;
+  if (members.empty()) return d;
+  std::vector<const LinkRecord*> recs;
+  for (uint64_t id : members) recs.push_back(&linkable_.at(id));
+  std::sort(recs.begin(), recs.end(), [](const LinkRecord* a, const LinkRecord* b) {
+    return std::make_pair(a->at, a->record) < std::make_pair(b->at, b->record);
+  });
+  const LinkRecord& rep = *recs.front();
+  std::set<LabelId> agencies;
+  for (const auto* r : recs) agencies.insert(r->agency);
+  auto linked = [&] {
+    if (recs.size() < 2) return;
+    d.cells.push_back({Indicator::kInternalLinked, rep.board, rep.date, 0, kTotal, 1});
+    if (agencies.size() >= 2) d.cells.push_back({Indicator::kInternalCorroborated, rep.board, rep.date, 0, kTotal, 1});
+  };
+  switch (rep.group) {
+    case LinkGroup::kMissing: {
+      // Counted once; "missing" (the more cautious reading) when any report says so.
+      const LabelId missing = *LabelIdOf("missing"), absent = *LabelIdOf("absent");
+      bool any_missing = false, any_absent = false;
+      Episode ep{rep.record, rep.date, rep.band, {}};
+      for (const auto* r : recs) {
+        any_missing |= r->label == missing;
+        any_absent |= r->label == absent;
+        ep.tokens.insert(ep.tokens.end(), r->tokens.begin(), r->tokens.end());
+      }
+      std::sort(ep.tokens.begin(), ep.tokens.end());
+      ep.tokens.erase(std::unique(ep.tokens.begin(), ep.tokens.end()), ep.tokens.end());
+      d.cells.push_back({Indicator::kMisEpisodes, rep.board, rep.date, rep.band, any_missing ? missing : absent, 1});
+      if (any_missing && any_absent)
+        d.cells.push_back({Indicator::kInternalCategoryConflict, rep.board, rep.date, 0, kTotal, 1});
+      d.episodes.push_back({rep.board, std::move(ep)});
+      linked();
+      break;
+    }
+    case LinkGroup::kDomesticAbuse: {
+      const LabelId victim = *LabelIdOf("victim");
+      bool any_victim = false;
+      for (const auto* r : recs) any_victim |= r->label == victim;
+      d.cells.push_back({Indicator::kDaChildIncidents, rep.board, rep.date, rep.band,
+                         any_victim ? victim : *LabelIdOf("present"), 1});
+      linked();
+      break;
+    }
+    case LinkGroup::kInjury: {
+      bool police_assault = false;
+      for (const auto* r : recs)
+        police_assault |= r->kind == EventKind::kPoliceChildInjuryCrime && (r->flags & kCrimeAssault);
+      if (police_assault)
+        for (const auto* r : recs)
+          if (r->kind == EventKind::kHealthAeAttendance && (r->flags & kIntentAccidental))
+            d.cells.push_back({Indicator::kDqIntentConflict, r->board, r->date, r->band, kTotal, 1});
+      break;
+    }
+    default:
+      break;
+  }
+  return d;
+}
+
+void IndicatorView::IndexAdd(const LinkRecord& r) {
+  linkable_[r.record] = r;
+  for (const ChildKey& t : r.tokens) token_index_[{static_cast<uint8_t>(r.group), t}].push_back(r.record);
+}
+
+void IndicatorView::IndexRemove(uint64_t record) {
+  auto it = linkable_.find(record);
+  if (it == linkable_.end()) return;
+  for (const ChildKey& t : it->second.tokens) {
+    auto ti = token_index_.find({static_cast<uint8_t>(it->second.group), t});
+    if (ti == token_index_.end()) continue;
+    auto& v = ti->second;
+    v.erase(std::remove(v.begin(), v.end(), record), v.end());
+    if (v.empty()) token_index_.erase(ti);
+  }
+  linkable_.erase(it);
+}
+
+void IndicatorView::ChangeLinkage(const EventFacts* before, const EventFacts* after) {
+  bool remove = before && LinkGroupOf(*before) != LinkGroup::kNone;
+  std::optional<LinkRecord> add;
+  if (after && LinkGroupOf(*after) != LinkGroup::kNone) add = ToLinkRecord(*after);
+  if (!remove && !add) return;
+
+  std::vector<uint64_t> seeds;
+  if (remove) seeds.push_back(before->record);
+  if (add)
+    for (uint64_t n : Neighbours(*add)) seeds.push_back(n);
+  auto old_clusters = Components(seeds);
+  for (const auto& c : old_clusters) ApplyDerived(DeriveCluster(c), -1);
+
+  if (remove) IndexRemove(before->record);
+  if (add) IndexAdd(*add);
+
+  std::vector<uint64_t> seeds2;
+  for (const auto& c : old_clusters)
+    for (uint64_t id : c)
+      if (linkable_.count(id)) seeds2.push_back(id);
+  if (add) seeds2.push_back(add->record);
+  for (const auto& c : Components(seeds2)) ApplyDerived(DeriveCluster(c), +1);
+}
+
+// ---------------------------------------------------------------- returns
+
+uint64_t IndicatorView::ReturnKey(const EventFacts& e) {
+  const ReturnFacts& r = e.ret;
+  return (uint64_t{static_cast<uint8_t>(r.indicator)} << 56) | (uint64_t{e.board} << 40) |
+         (uint64_t{r.age_band} << 36) | (uint64_t{r.label} << 28) | (r.period & 0x0FFFFFFF);
+}
+
+void IndicatorView::ChangeReturn(const EventFacts& e, int sign) {
+  uint64_t key = ReturnKey(e);
+  if (sign > 0) {
+    returns_[key][e.source] = ReturnValue{e.ret.value, e.ret.not_collected, e.ret.revision, e.ret.read_at};
+  } else if (auto it = returns_.find(key); it != returns_.end()) {
+    it->second.erase(e.source);
+    if (it->second.empty()) returns_.erase(it);
+  }
+}
+
+// ---------------------------------------------------------------- changes
+
 void IndicatorView::Apply(const EventFacts& e) {
+  if (e.kind == EventKind::kReturn) {
+    ChangeReturn(e, +1);
+    return;
+  }
   AddCounts(e, +1);
-  if (!InTimeline(e.kind)) return;
-  Timeline& t = children_[e.child];
-  ApplyDerived(DeriveChild(t), -1);
-  InsertIntoTimeline(e);
-  ApplyDerived(DeriveChild(children_[e.child]), +1);
+  ChangeTimeline(nullptr, &e);
+  ChangeLinkage(nullptr, &e);
 }
 
 void IndicatorView::Replace(const EventFacts& before, const EventFacts& after) {
-  AddCounts(before, -1);
-  AddCounts(after, +1);
-  std::set<ChildKey> affected;
-  if (InTimeline(before.kind)) affected.insert(before.child);
-  if (InTimeline(after.kind)) affected.insert(after.child);
-  for (const auto& c : affected) {
-    auto it = children_.find(c);
-    if (it != children_.end()) ApplyDerived(DeriveChild(it->second), -1);
-  }
-  if (InTimeline(before.kind)) RemoveFromTimeline(before);
-  if (InTimeline(after.kind)) InsertIntoTimeline(after);
-  for (const auto& c : affected) {
-    auto it = children_.find(c);
-    if (it != children_.end()) ApplyDerived(DeriveChild(it->second), +1);
-  }
+  if (before.kind == EventKind::kReturn) ChangeReturn(before, -1);
+  else AddCounts(before, -1);
+  if (after.kind == EventKind::kReturn) ChangeReturn(after, +1);
+  else AddCounts(after, +1);
+  ChangeTimeline(&before, &after);
+  ChangeLinkage(&before, &after);
 }
 
-size_t IndicatorView::cell_count() const {
-  size_t n = 0;
-  for (const auto& [bp, cells] : cells_) n += cells.size();
-  return n;
+// ---------------------------------------------------------------- queries
+
+IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const Period& period) const {
+  std::map<uint32_t, int64_t> sums;
+  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end()) sums = it->second;
+  auto sum = [&](Indicator ind, uint8_t band, LabelId label) -> int64_t {
+    auto it = sums.find(Inner(ind, band, label));
+    return it == sums.end() ? 0 : it->second;
+  };
+
+  // Children subject to a plan at the period's end.
+  const int32_t end = period.Last().days;
+  for (auto o = open_plans_.lower_bound(OpenKey(board, 0, 0)),
+            hi = open_plans_.lower_bound(OpenKey(static_cast<uint16_t>(board + 1), 0, 0));
+       o != hi; ++o) {
+    int64_t open = 0;
+    for (const auto& [day, delta] : o->second) {
+      if (day > end) break;
+      open += delta;
+    }
+    if (open == 0) continue;
+    auto band = static_cast<uint8_t>((o->first >> 8) & 0xFF);
+    auto label = static_cast<LabelId>(o->first & 0xFF);
+    const std::array<std::pair<uint8_t, LabelId>, 4> cells = {
+        {{band, label}, {band, kTotal}, {uint8_t{0}, label}, {uint8_t{0}, kTotal}}};
+    for (auto [b, l] : cells) sums[Inner(Indicator::kCscCppOpen, b, l)] += open;
+  }
+
+  // Distinct children with missing episodes in the period: episodes sharing
+  // a child token are the same child. The band is the one at the child's
+  // first episode in the period.
+  if (auto eps = episodes_.find(board); eps != episodes_.end()) {
+    std::vector<const Episode*> in;
+    for (const auto& [rep, ep] : eps->second)
+      if (period.Contains(ep.date)) in.push_back(&ep);
+    std::sort(in.begin(), in.end(), [](const Episode* a, const Episode* b) {
+      return std::make_pair(a->date, a->rep) < std::make_pair(b->date, b->rep);
+    });
+    std::vector<size_t> parent(in.size());
+    for (size_t i = 0; i < in.size(); ++i) parent[i] = i;
+    std::function<size_t(size_t)> find = [&](size_t i) { return parent[i] == i ? i : parent[i] = find(parent[i]); };
+    std::map<ChildKey, size_t> owner;
+    for (size_t i = 0; i < in.size(); ++i)
+      for (const ChildKey& t : in[i]->tokens) {
+        auto [it, fresh] = owner.try_emplace(t, i);
+        if (!fresh) {
+          size_t a = find(i), b = find(it->second);
+          if (a != b) parent[std::max(a, b)] = std::min(a, b);  // the earlier episode is the root
+        }
+      }
+    std::map<size_t, size_t> episodes_per_child;
+    for (size_t i = 0; i < in.size(); ++i) ++episodes_per_child[find(i)];
+    for (const auto& [root, n] : episodes_per_child) {
+      uint8_t band = in[root]->band;
+      for (uint8_t b : {uint8_t{0}, band}) {
+        sums[Inner(Indicator::kMisChildren, b, kTotal)] += 1;
+        if (n >= 3) sums[Inner(Indicator::kMisRepeatChildren, b, kTotal)] += 1;
+      }
+    }
+  }
+
+  PublishedCells out;
+  auto has_events = [&](Indicator ind) {
+    for (EventKind k : definitions_->basis_kinds[static_cast<size_t>(ind) - 1])
+      if (sum(Indicator::kInternalKindPresent, 0, static_cast<LabelId>(k)) > 0) return true;
+    return false;
+  };
+  for (const auto& [inner, v] : sums) {
+    Indicator ind = InnerIndicator(inner);
+    if (static_cast<int>(ind) > kIndicatorCount || v == 0) continue;
+    Published& p = out[inner];
+    p.count = v;
+    p.from_events = true;
+  }
+  // Rates.
+  auto rate = [&](Indicator ind, uint8_t band, LabelId label, int64_t num, int64_t den) {
+    if (num == 0 && den == 0) return;
+    Published& p = out[Inner(ind, band, label)];
+    p.is_rate = true;
+    p.numerator = num;
+    p.denominator = den;
+    p.from_events = true;
+  };
+  for (uint8_t band = 0; band <= kAgeBandCount; ++band)
+    rate(Indicator::kCscContactConversion, band, kTotal, sum(Indicator::kCscReferrals, band, kTotal),
+         sum(Indicator::kCscContacts, band, kTotal));
+  rate(Indicator::kDqNhsTokenRate, 0, kTotal, sum(Indicator::kInternalNhsToken, 0, kTotal),
+       sum(Indicator::kInternalWithSubject, 0, kTotal));
+  for (auto agency : Agencies()) {
+    LabelId l = *LabelIdOf(agency);
+    rate(Indicator::kDqNhsTokenRate, 0, l, sum(Indicator::kInternalNhsToken, 0, l),
+         sum(Indicator::kInternalWithSubject, 0, l));
+  }
+  rate(Indicator::kDqCorroborated, 0, kTotal, sum(Indicator::kInternalCorroborated, 0, kTotal),
+       sum(Indicator::kInternalLinked, 0, kTotal));
+
+  // Data-quality flags from linkage.
+  if (sum(Indicator::kInternalCategoryConflict, 0, kTotal) > 0)
+    out[Inner(Indicator::kMisEpisodes, 0, kTotal)].flags.push_back("category_conflict");
+  if (sum(Indicator::kDqIntentConflict, 0, kTotal) > 0) {
+    out[Inner(Indicator::kDqIntentConflict, 0, kTotal)].flags.push_back("intent_conflict");
+    if (auto it = out.find(Inner(Indicator::kAeAssaultInjuries, 0, kTotal)); it != out.end())
+      it->second.flags.push_back("intent_conflict");
+  }
+
+  // Returns: the latest read of each cell from any source.
+  const uint64_t pc = period.Code();
+  for (const auto& [key, by_source] : returns_) {
+    if (((key >> 40) & 0xFFFF) != board || (key & 0x0FFFFFFF) != (pc & 0x0FFFFFFF)) continue;
+    const ReturnValue* latest = nullptr;
+    for (const auto& [src, v] : by_source)
+      if (!latest || std::make_pair(v.read_at, v.revision) > std::make_pair(latest->read_at, latest->revision))
+        latest = &v;
+    auto ind = static_cast<Indicator>(key >> 56);
+    auto band = static_cast<uint8_t>((key >> 36) & 0xF);
+    auto label = static_cast<LabelId>((key >> 28) & 0xFF);
+    Published& p = out[Inner(ind, band, label)];
+    p.from_return = true;
+    if (has_events(ind)) {
+      p.from_events = true;
+      int64_t event_value = p.is_rate ? (p.denominator ? p.numerator * 100 / p.denominator : -1) : p.count;
+      if (latest->not_collected || event_value != latest->value) p.flags.push_back("reconcile");
+      continue;
+    }
+    if (latest->not_collected) {
+      p.not_available = true;
+    } else if (IsRate(ind)) {
+      p.is_rate = true;
+      p.numerator = latest->value;
+      p.denominator = 100;
+    } else {
+      p.count = latest->value;
+    }
+  }
+  // Cells of indicators with events here but whose value is not an event
+  // cell of its own (e.g. 0 from events beside a return) keep basis events.
+  return out;
 }
 
 lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
   std::vector<uint16_t> boards;
   for (const Board& b : boards_->all())
     if (b.ons_code == board_or_region || b.region == board_or_region) boards.push_back(b.index);
+  const bool region = !(boards.size() == 1 && boards_->at(boards[0]).ons_code == board_or_region);
 
-  std::map<uint32_t, int64_t> sums;
+  PublishedCells total;
+  std::map<uint32_t, int> available_in;  // how many boroughs had a value
   for (uint16_t b : boards) {
-    auto it = cells_.find(BoardPeriod(b, period));
-    if (it != cells_.end())
-      for (const auto& [inner, v] : it->second) sums[inner] += v;
-    // Children subject to a plan at the period's end.
-    int32_t end = period.Last().days;
-    auto lo = open_plans_.lower_bound(OpenKey(b, 0, 0));
-    auto hi = open_plans_.lower_bound(OpenKey(static_cast<uint16_t>(b + 1), 0, 0));
-    for (auto o = lo; o != hi; ++o) {
-      int64_t open = 0;
-      for (const auto& [day, delta] : o->second) {
-        if (day > end) break;
-        open += delta;
+    PublishedCells cells = PublishBoard(b, period);
+    if (!region) {
+      total = std::move(cells);
+      break;
+    }
+    // London is the sum of the boroughs' published values.
+    for (auto& [inner, p] : cells) {
+      Published& t = total[inner];
+      t.is_rate = t.is_rate || p.is_rate;
+      t.from_events |= p.from_events;
+      t.from_return |= p.from_return;
+      for (auto& f : p.flags)
+        if (std::find(t.flags.begin(), t.flags.end(), f) == t.flags.end()) t.flags.push_back(f);
+      if (p.not_available) {
+        if (std::find(t.flags.begin(), t.flags.end(), "partial") == t.flags.end()) t.flags.push_back("partial");
+        continue;
       }
-      if (open == 0) continue;
-      auto band = static_cast<uint8_t>((o->first >> 8) & 0xFF);
-      auto label = static_cast<LabelId>(o->first & 0xFF);
-      sums[Inner(Indicator::kCscCppOpen, band, label)] += open;
-      sums[Inner(Indicator::kCscCppOpen, band, kTotal)] += open;
-      sums[Inner(Indicator::kCscCppOpen, 0, label)] += open;
-      sums[Inner(Indicator::kCscCppOpen, 0, kTotal)] += open;
+      ++available_in[inner];
+      t.count += p.count;
+      t.numerator += p.numerator;
+      t.denominator += p.denominator;
     }
   }
+  if (region)
+    for (auto& [inner, t] : total)
+      if (!available_in.count(inner)) t.not_available = true;
 
   lscb::v1::Snapshot snap;
   snap.set_board(board_or_region);
   snap.set_period(period.ToString());
-  snap.set_definitions_version(definitions_.version);
-  auto band_name = [](uint8_t band) {
-    return band == 0 ? std::string("all") : std::string(AgeBandName(static_cast<AgeBand>(band)));
-  };
-  // Contact conversion per band, from the summed counts.
-  for (uint8_t band = 0; band <= kAgeBandCount; ++band) {
-    int64_t contacts = 0, referrals = 0;
-    if (auto it = sums.find(Inner(Indicator::kCscContacts, band, kTotal)); it != sums.end()) contacts = it->second;
-    if (auto it = sums.find(Inner(Indicator::kCscReferrals, band, kTotal)); it != sums.end()) referrals = it->second;
-    if (contacts == 0 && referrals == 0) continue;
-    sums[Inner(Indicator::kCscContactConversion, band, kTotal)] = 0;  // placeholder, filled below
-  }
-  for (const auto& [inner, v] : sums) {
-    auto ind = static_cast<Indicator>(inner >> 16);
-    auto band = static_cast<uint8_t>((inner >> 8) & 0xFF);
-    auto label = static_cast<LabelId>(inner & 0xFF);
-    if (ind != Indicator::kCscContactConversion && v == 0) continue;
+  snap.set_definitions_version(definitions_->version);
+  for (const auto& [inner, p] : total) {
+    Indicator ind = InnerIndicator(inner);
+    uint8_t band = InnerBand(inner);
+    if (!p.not_available && !p.is_rate && p.count == 0 && p.flags.empty() && !p.from_return) continue;
     auto* cell = snap.add_cells();
     cell->set_indicator(std::string(IndicatorId(ind)));
-    cell->set_age_band(band_name(band));
-    cell->set_breakdown(std::string(LabelName(label)));
-    if (ind == Indicator::kCscContactConversion) {
-      auto num = sums.find(Inner(Indicator::kCscReferrals, band, kTotal));
-      auto den = sums.find(Inner(Indicator::kCscContacts, band, kTotal));
-      cell->set_is_rate(true);
-      cell->set_numerator(num == sums.end() ? 0 : num->second);
-      cell->set_denominator(den == sums.end() ? 0 : den->second);
-    } else {
-      cell->set_count(v);
-    }
+    cell->set_age_band(band == 0 ? std::string("all") : std::string(AgeBandName(static_cast<AgeBand>(band))));
+    cell->set_breakdown(std::string(LabelName(InnerLabel(inner))));
+    cell->set_is_rate(p.is_rate);
+    cell->set_count(p.count);
+    cell->set_numerator(p.numerator);
+    cell->set_denominator(p.denominator);
+    cell->set_not_available(p.not_available);
+    cell->set_basis(p.from_events && p.from_return ? "both" : p.from_return ? "return" : "events");
+    for (const auto& f : p.flags) cell->add_flags(f);
   }
   return snap;
 }
 
+// ---------------------------------------------------------------- checkpoints
+
 std::string IndicatorView::Serialize() const {
   Writer w;
   w.Str(kMagic);
-  w.Str(definitions_.version);
+  w.Str(definitions_->version);
   // Sorted, so that equal views serialise to equal bytes.
   std::vector<uint64_t> keys;
   keys.reserve(cells_.size());
   for (const auto& [bp, cells] : cells_) keys.push_back(bp);
   std::sort(keys.begin(), keys.end());
-  w.U64(cells_.size());
+  w.U64(keys.size());
   for (uint64_t bp : keys) {
     const auto& cells = cells_.at(bp);
     w.U64(bp);
     w.U64(cells.size());
     for (const auto& [inner, v] : cells) {
       w.U64(inner);
-      w.U64(static_cast<uint64_t>(v));
+      w.I64(v);
     }
   }
   w.U64(open_plans_.size());
@@ -309,22 +673,65 @@ std::string IndicatorView::Serialize() const {
     w.U64(key);
     w.U64(deltas.size());
     for (const auto& [day, delta] : deltas) {
-      w.U64(static_cast<uint64_t>(static_cast<int64_t>(day)));
-      w.U64(static_cast<uint64_t>(delta));
+      w.I64(day);
+      w.I64(delta);
     }
   }
   w.U64(children_.size());
   for (const auto& [child, t] : children_) {
-    w.Str(std::string_view(reinterpret_cast<const char*>(child.data()), child.size()));
+    w.Bytes(child.data(), child.size());
     w.U64(t.size());
     for (const auto& e : t) {
       w.U8(static_cast<uint8_t>(e.kind));
-      w.U64(static_cast<uint64_t>(e.occurred_at));
+      w.I64(e.occurred_at);
       w.U64(e.record);
-      w.U64(static_cast<uint64_t>(static_cast<int64_t>(e.date.days)));
+      w.I64(e.date.days);
       w.U64(e.board);
       w.U8(e.age_band);
       w.U8(e.label);
+    }
+  }
+  std::vector<uint64_t> ids;
+  for (const auto& [id, r] : linkable_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  w.U64(ids.size());
+  for (uint64_t id : ids) {
+    const LinkRecord& r = linkable_.at(id);
+    w.U64(r.record);
+    w.U8(static_cast<uint8_t>(r.group));
+    w.U8(static_cast<uint8_t>(r.kind));
+    w.U64(r.board);
+    w.I64(r.at);
+    w.I64(r.date.days);
+    w.U8(r.band);
+    w.U8(r.label);
+    w.U8(r.agency);
+    w.U8(r.flags);
+    w.U64(r.tokens.size());
+    for (const auto& t : r.tokens) w.Bytes(t.data(), t.size());
+  }
+  w.U64(episodes_.size());
+  for (const auto& [board, eps] : episodes_) {
+    w.U64(board);
+    w.U64(eps.size());
+    for (const auto& [rep, ep] : eps) {
+      w.U64(ep.rep);
+      w.I64(ep.date.days);
+      w.U8(ep.band);
+      w.U64(ep.tokens.size());
+      for (const auto& t : ep.tokens) w.Bytes(t.data(), t.size());
+    }
+  }
+  w.U64(returns_.size());
+  for (const auto& [key, by_source] : returns_) {
+    w.U64(key);
+    w.U64(by_source.size());
+    for (const auto& [src, v] : by_source) {
+      w.U64(src);
+      w.I64(v.value);
+      w.U8(v.not_collected);
+      w.U64(v.revision);
+      w.I64(v.read_at);
     }
   }
   return w.Take();
@@ -334,61 +741,112 @@ Status IndicatorView::Deserialize(std::string_view blob) {
   auto corrupt = [] { return Status::Corruption("indicator view checkpoint is damaged"); };
   Reader r(blob);
   std::string magic, version;
-  if (!r.Str(magic) || magic != kMagic || !r.Str(version)) return corrupt();
-  if (version != definitions_.version)
+  if (!r.Str(magic) || magic != kMagic) return Status::FailedPrecondition("checkpoint of an older format");
+  if (!r.Str(version)) return corrupt();
+  if (version != definitions_->version)
     return Status::FailedPrecondition("checkpoint was computed with definitions " + version);
-  decltype(cells_) cells;
-  decltype(open_plans_) open;
-  decltype(children_) children;
-  uint64_t n = 0;
-  if (!r.U64(n)) return corrupt();
+  IndicatorView v(boards_, definitions_);
+  uint64_t n = 0, m = 0;
+  if (!r.Count(n, 16)) return corrupt();
   for (uint64_t i = 0; i < n; ++i) {
-    uint64_t bp = 0, m = 0;
-    if (!r.U64(bp) || !r.U64(m)) return corrupt();
-    auto& inner = cells[bp];
+    uint64_t bp = 0;
+    if (!r.U64(bp) || !r.Count(m, 16)) return corrupt();
+    auto& inner = v.cells_[bp];
     for (uint64_t j = 0; j < m; ++j) {
-      uint64_t k = 0, v = 0;
-      if (!r.U64(k) || !r.U64(v)) return corrupt();
-      inner[static_cast<uint32_t>(k)] = static_cast<int64_t>(v);
+      uint64_t k = 0;
+      int64_t val = 0;
+      if (!r.U64(k) || !r.I64(val)) return corrupt();
+      inner[static_cast<uint32_t>(k)] = val;
     }
   }
-  if (!r.U64(n)) return corrupt();
+  if (!r.Count(n, 16)) return corrupt();
   for (uint64_t i = 0; i < n; ++i) {
-    uint64_t key = 0, m = 0;
-    if (!r.U64(key) || !r.U64(m)) return corrupt();
-    auto& deltas = open[static_cast<uint32_t>(key)];
+    uint64_t key = 0;
+    if (!r.U64(key) || !r.Count(m, 16)) return corrupt();
+    auto& deltas = v.open_plans_[static_cast<uint32_t>(key)];
     for (uint64_t j = 0; j < m; ++j) {
-      uint64_t day = 0, delta = 0;
-      if (!r.U64(day) || !r.U64(delta)) return corrupt();
-      deltas[static_cast<int32_t>(static_cast<int64_t>(day))] = static_cast<int64_t>(delta);
+      int64_t day = 0, delta = 0;
+      if (!r.I64(day) || !r.I64(delta)) return corrupt();
+      deltas[static_cast<int32_t>(day)] = delta;
     }
   }
-  if (!r.U64(n)) return corrupt();
+  if (!r.Count(n, 24)) return corrupt();
   for (uint64_t i = 0; i < n; ++i) {
-    std::string key;
-    uint64_t m = 0;
-    if (!r.Str(key) || key.size() != sizeof(ChildKey) || !r.U64(m)) return corrupt();
     ChildKey child;
-    std::memcpy(child.data(), key.data(), child.size());
-    auto& t = children[child];
+    if (!r.Bytes(child.data(), child.size()) || !r.Count(m, 35)) return corrupt();
+    auto& t = v.children_[child];
     for (uint64_t j = 0; j < m; ++j) {
       TimelineEntry e{};
       uint8_t kind = 0;
-      uint64_t at = 0, day = 0, board = 0;
-      if (!r.U8(kind) || !r.U64(at) || !r.U64(e.record) || !r.U64(day) || !r.U64(board) || !r.U8(e.age_band) ||
-          !r.U8(e.label))
+      int64_t day = 0;
+      uint64_t board = 0;
+      if (!r.U8(kind) || !r.I64(e.occurred_at) || !r.U64(e.record) || !r.I64(day) || !r.U64(board) ||
+          !r.U8(e.age_band) || !r.U8(e.label))
         return corrupt();
       e.kind = static_cast<EventKind>(kind);
-      e.occurred_at = static_cast<int64_t>(at);
-      e.date = Date{static_cast<int32_t>(static_cast<int64_t>(day))};
+      e.date = Date{static_cast<int32_t>(day)};
       e.board = static_cast<uint16_t>(board);
       t.push_back(e);
     }
   }
+  if (!r.Count(n, 46)) return corrupt();
+  for (uint64_t i = 0; i < n; ++i) {
+    LinkRecord rec;
+    uint8_t group = 0, kind = 0;
+    uint64_t board = 0;
+    int64_t day = 0;
+    if (!r.U64(rec.record) || !r.U8(group) || !r.U8(kind) || !r.U64(board) || !r.I64(rec.at) || !r.I64(day) ||
+        !r.U8(rec.band) || !r.U8(rec.label) || !r.U8(rec.agency) || !r.U8(rec.flags) || !r.Count(m, 16))
+      return corrupt();
+    rec.group = static_cast<LinkGroup>(group);
+    rec.kind = static_cast<EventKind>(kind);
+    rec.board = static_cast<uint16_t>(board);
+    rec.date = Date{static_cast<int32_t>(day)};
+    rec.tokens.resize(m);
+    for (auto& t : rec.tokens)
+      if (!r.Bytes(t.data(), t.size())) return corrupt();
+    v.IndexAdd(rec);
+  }
+  if (!r.Count(n, 16)) return corrupt();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t board = 0;
+    if (!r.U64(board) || !r.Count(m, 25)) return corrupt();
+    auto& eps = v.episodes_[static_cast<uint16_t>(board)];
+    for (uint64_t j = 0; j < m; ++j) {
+      Episode ep;
+      int64_t day = 0;
+      uint64_t nt = 0;
+      if (!r.U64(ep.rep) || !r.I64(day) || !r.U8(ep.band) || !r.Count(nt, 16)) return corrupt();
+      ep.date = Date{static_cast<int32_t>(day)};
+      ep.tokens.resize(nt);
+      for (auto& t : ep.tokens)
+        if (!r.Bytes(t.data(), t.size())) return corrupt();
+      eps[ep.rep] = std::move(ep);
+    }
+  }
+  if (!r.Count(n, 16)) return corrupt();
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t key = 0;
+    if (!r.U64(key) || !r.Count(m, 33)) return corrupt();
+    auto& by_source = v.returns_[key];
+    for (uint64_t j = 0; j < m; ++j) {
+      uint64_t src = 0, revision = 0;
+      ReturnValue rv;
+      uint8_t nc = 0;
+      if (!r.U64(src) || !r.I64(rv.value) || !r.U8(nc) || !r.U64(revision) || !r.I64(rv.read_at)) return corrupt();
+      rv.not_collected = nc != 0;
+      rv.revision = static_cast<uint32_t>(revision);
+      by_source[src] = rv;
+    }
+  }
   if (!r.done()) return corrupt();
-  cells_ = std::move(cells);
-  open_plans_ = std::move(open);
-  children_ = std::move(children);
+  cells_ = std::move(v.cells_);
+  open_plans_ = std::move(v.open_plans_);
+  children_ = std::move(v.children_);
+  linkable_ = std::move(v.linkable_);
+  token_index_ = std::move(v.token_index_);
+  episodes_ = std::move(v.episodes_);
+  returns_ = std::move(v.returns_);
   return Status::Ok();
 }
 

@@ -1,9 +1,22 @@
 // The indicator view: every indicator cell, derived from the event log.
 //
-// The view is a pure function of the sequence of log entries applied to it
-// (Apply for a new record, Replace for an amendment), independent of the
-// order in which records about the same child arrive. It is kept in memory,
-// saved with the log position it reflects (Serialize) and restored at start.
+// The view is a pure function of the set of records applied to it (Apply for
+// a new record, Replace for an amendment), whatever the order in which they
+// arrive:
+//  - plain counts add each event to its cells (three periods, its age band
+//    and "all", its breakdown label and the total);
+//  - a child's children's-services history (referrals, plans) is recomputed
+//    per child whenever one of its records changes (re-referrals, repeat
+//    plans, plans open at a period's end);
+//  - linkage: reports of one real incident by several agencies (missing
+//    episodes, domestic abuse) are clusters of records that share a child
+//    token within the definitions' window; each cluster counts once, and is
+//    recomputed when a member arrives, changes or leaves. A&E injuries are
+//    linked the same way to police injury crimes (intent conflicts);
+//  - returns (aggregate values) are kept per cell and source; the latest
+//    applied version of a return record replaces the earlier one.
+// It is kept in memory, saved with the log position it reflects (Serialize)
+// and restored at start.
 //
 // Thread safety: not thread-safe; the hub guards it with a shared mutex
 // (one writer: the ingest thread; readers: queries).
@@ -27,11 +40,10 @@ namespace lscb::hub {
 
 class IndicatorView final {
  public:
-  IndicatorView(std::shared_ptr<const BoardRegistry> boards, const Definitions& definitions);
+  IndicatorView(std::shared_ptr<const BoardRegistry> boards, std::shared_ptr<const Definitions> definitions);
 
   // Forgets everything.
   void Clear();
-
   // A new record.
   void Apply(const EventFacts& e);
   // An amendment: `before` is replaced by `after` (same record).
@@ -41,15 +53,45 @@ class IndicatorView final {
   // period. Cells with value 0 are not listed.
   lscb::v1::Snapshot Query(const std::string& board_or_region, const Period& period) const;
 
-  const std::string& definitions_version() const { return definitions_.version; }
-  // Total count of every stored cell; for tests and diagnostics.
-  size_t cell_count() const;
+  const Definitions& definitions() const { return *definitions_; }
+  const std::string& definitions_version() const { return definitions_->version; }
 
   std::string Serialize() const;
   // REQUIRES: a view built with the same boards and definitions.
   Status Deserialize(std::string_view blob);
 
  private:
+  // A count added to one indicator for a board, date, band and label (the
+  // three periods of the date; band and "all"; label and total).
+  struct CellRef {
+    Indicator indicator;
+    uint16_t board;
+    Date date;
+    uint8_t band;
+    LabelId label;
+    int64_t amount;
+  };
+  // A +1/-1 change of "children on a plan" from a date on.
+  struct OpenDelta {
+    uint16_t board;
+    uint8_t age_band;
+    LabelId label;
+    Date date;
+    int delta;
+  };
+  // One missing episode (a cluster), for counting distinct children.
+  struct Episode {
+    uint64_t rep;  // its earliest record
+    Date date;
+    uint8_t band;
+    std::vector<ChildKey> tokens;
+  };
+  struct Derived {
+    std::vector<CellRef> cells;
+    std::vector<OpenDelta> open;
+    std::vector<std::pair<uint16_t, Episode>> episodes;  // board, episode
+  };
+
   struct TimelineEntry {
     EventKind kind;
     int64_t occurred_at;
@@ -62,37 +104,81 @@ class IndicatorView final {
   };
   using Timeline = std::vector<TimelineEntry>;  // sorted by SortKey
 
-  // A +1/-1 change of "children on a plan" from a date on.
-  struct OpenDelta {
-    uint16_t board;
-    uint8_t age_band;
-    LabelId label;
+  struct LinkRecord {
+    uint64_t record = 0;
+    LinkGroup group = LinkGroup::kNone;
+    EventKind kind{};
+    uint16_t board = 0;
+    int64_t at = 0;
     Date date;
-    int delta;
-  };
-  struct Derived {
-    std::vector<std::pair<uint64_t, int64_t>> cells;  // cell key -> amount
-    std::vector<OpenDelta> open;
+    uint8_t band = 0;
+    LabelId label = kTotal;
+    LabelId agency = kTotal;
+    uint8_t flags = 0;
+    std::vector<ChildKey> tokens;
   };
 
-  static bool InTimeline(EventKind k);
+  struct ReturnValue {
+    int64_t value = 0;
+    bool not_collected = false;
+    uint32_t revision = 0;
+    int64_t read_at = 0;
+  };
+
+  // Plain counts.
   void AddCounts(const EventFacts& e, int sign);
-  void AddCell(Indicator ind, uint16_t board, Date date, uint8_t band, LabelId label, int64_t amount);
+  void AddCell(const CellRef& c, int sign);
   void AddToCell(uint64_t board_period, uint32_t inner, int64_t amount);
-  Derived DeriveChild(const Timeline& t) const;
   void ApplyDerived(const Derived& d, int sign);
+
+  // Children's-services histories.
+  static bool InTimeline(EventKind k);
+  Derived DeriveChild(const Timeline& t) const;
   void RemoveFromTimeline(const EventFacts& e);
   void InsertIntoTimeline(const EventFacts& e);
+  void ChangeTimeline(const EventFacts* before, const EventFacts* after);
+
+  // Linkage.
+  static LinkRecord ToLinkRecord(const EventFacts& e);
+  bool Matches(const LinkRecord& a, const LinkRecord& b) const;
+  std::vector<uint64_t> Neighbours(const LinkRecord& r) const;
+  std::vector<std::vector<uint64_t>> Components(const std::vector<uint64_t>& seeds) const;
+  Derived DeriveCluster(const std::vector<uint64_t>& members) const;
+  void IndexAdd(const LinkRecord& r);
+  void IndexRemove(uint64_t record);
+  void ChangeLinkage(const EventFacts* before, const EventFacts* after);
+
+  // Returns.
+  static uint64_t ReturnKey(const EventFacts& e);
+  void ChangeReturn(const EventFacts& e, int sign);
+
+  // Snapshot helpers.
+  struct Published {
+    int64_t count = 0, numerator = 0, denominator = 0;
+    bool is_rate = false;
+    bool not_available = false;
+    bool from_events = false, from_return = false;
+    std::vector<std::string> flags;
+  };
+  using PublishedCells = std::map<uint32_t, Published>;  // inner key -> cell
+  PublishedCells PublishBoard(uint16_t board, const Period& period) const;
 
   std::shared_ptr<const BoardRegistry> boards_;
-  const Definitions& definitions_;
+  std::shared_ptr<const Definitions> definitions_;
 
   // (board << 32 | period code) -> (indicator << 16 | band << 8 | label) -> value
   std::unordered_map<uint64_t, std::map<uint32_t, int64_t>> cells_;
-  // Children on a plan: (board << 16 | band << 8 | label) -> date -> delta.
+  // Children on a plan: (board << 16 | band << 8 | label) -> day -> delta.
   std::map<uint32_t, std::map<int32_t, int64_t>> open_plans_;
-  // Per child: referrals and plan starts/ends.
+  // Per child (LOCAL token): referrals and plan starts/ends.
   std::map<ChildKey, Timeline> children_;
+  // Linkable records, and (group, token) -> records holding that token.
+  std::unordered_map<uint64_t, LinkRecord> linkable_;
+  std::map<std::pair<uint8_t, ChildKey>, std::vector<uint64_t>> token_index_;
+  // Missing episodes per board, by their earliest record.
+  std::map<uint16_t, std::map<uint64_t, Episode>> episodes_;
+  // Returns: cell key -> source -> value.
+  std::map<uint64_t, std::map<uint64_t, ReturnValue>> returns_;
 };
 
 }  // namespace lscb::hub

@@ -4,6 +4,7 @@
 
 #include <mutex>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "lscb/v1/event.pb.h"
@@ -21,7 +22,46 @@ struct Pending {
   EventFacts facts;
 };
 
+void PutBig(std::string& out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint64_t GetBig(std::string_view in) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+constexpr size_t kLinkPrefix = 1 + 2 + 16;
+constexpr size_t kLinkKeySize = kLinkPrefix + 8 + 8;
+
+std::string LinkPrefix(LinkGroup g, uint16_t board, const ChildKey& token) {
+  std::string k;
+  k.reserve(kLinkKeySize);
+  k.push_back(static_cast<char>(g));
+  uint16_t b = LinksWithinBoard(g) ? board : 0xFFFF;
+  k.push_back(static_cast<char>(b >> 8));
+  k.push_back(static_cast<char>(b & 0xFF));
+  k.append(reinterpret_cast<const char*>(token.data()), token.size());
+  return k;
+}
+
+uint64_t Biased(int64_t t) { return static_cast<uint64_t>(t) ^ (uint64_t{1} << 63); }
+
 }  // namespace
+
+std::vector<std::string> LinkKeys(const EventFacts& e) {
+  std::vector<std::string> keys;
+  LinkGroup g = LinkGroupOf(e);
+  if (g == LinkGroup::kNone) return keys;
+  for (const ChildKey& t : e.tokens) {
+    std::string k = LinkPrefix(g, e.board, t);
+    PutBig(k, Biased(e.occurred_at));
+    PutBig(k, e.record);
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
 
 std::array<uint8_t, 16> ContentHash(std::string_view bytes) {
   std::array<uint8_t, 16> out{};
@@ -31,8 +71,14 @@ std::array<uint8_t, 16> ContentHash(std::string_view bytes) {
 }
 
 IngestProcessor::IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
-                                 std::shared_ptr<const BoardRegistry> boards, const Clock& clock)
-    : store_(store), view_(view), view_mutex_(view_mutex), boards_(std::move(boards)), clock_(clock) {
+                                 std::shared_ptr<const BoardRegistry> boards,
+                                 std::shared_ptr<const Definitions> definitions, const Clock& clock)
+    : store_(store),
+      view_(view),
+      view_mutex_(view_mutex),
+      boards_(std::move(boards)),
+      definitions_(std::move(definitions)),
+      clock_(clock) {
   if (sodium_init() < 0) std::abort();
 }
 
@@ -61,6 +107,34 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   uint64_t next_seq = store_.last_event_seq();
   uint64_t next_dead = store_.last_dead_letter_id();
   IngestCounters delta;
+  // Linkage keys written and deleted by this group so far.
+  std::set<std::string> added_links, deleted_links;
+
+  // Does `e` report an incident already held by another record?
+  auto links_to_another = [&](const EventFacts& e) -> Result<bool> {
+    LinkGroup g = LinkGroupOf(e);
+    if (g != LinkGroup::kMissing && g != LinkGroup::kDomesticAbuse) return false;
+    const int64_t w = LinkWindow(*definitions_, g);
+    for (const ChildKey& t : e.tokens) {
+      std::string from = LinkPrefix(g, e.board, t), to = from;
+      PutBig(from, Biased(e.occurred_at - w));
+      PutBig(to, Biased(e.occurred_at + w + 1));
+      auto other = [&](std::string_view key) {
+        return key.size() == kLinkKeySize && GetBig(key.substr(kLinkPrefix + 8)) != e.record;
+      };
+      bool found = false;
+      for (auto it = added_links.lower_bound(from); it != added_links.end() && *it < to && !found; ++it)
+        found = other(*it);
+      if (found) return true;
+      Status s = store_.ScanLinkKeys(from, to, [&](std::string_view key) {
+        if (other(key) && !deleted_links.count(std::string(key))) found = true;
+        return !found;
+      });
+      if (!s.ok()) return s;
+      if (found) return true;
+    }
+    return false;
+  };
 
   lscb::v1::Envelope env;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -107,6 +181,29 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       ++delta.duplicate;
       continue;
     }
+    // A return older than the one held changes nothing.
+    if (prior && facts->kind == EventKind::kReturn && prior->facts.kind == EventKind::kReturn &&
+        std::make_pair(facts->ret.revision, facts->ret.read_at) <
+            std::make_pair(prior->facts.ret.revision, prior->facts.ret.read_at)) {
+      ack.set_outcome(lscb::v1::DUPLICATE);
+      ack.set_reason("superseded by revision " + std::to_string(prior->facts.ret.revision));
+      ++delta.duplicate;
+      continue;
+    }
+    if (prior) {
+      for (const auto& k : LinkKeys(prior->facts)) {
+        writes.DeleteLinkKey(k);
+        added_links.erase(k);
+        deleted_links.insert(k);
+      }
+    }
+    auto merged = links_to_another(*facts);
+    if (!merged.ok()) return merged.status();
+    for (const auto& k : LinkKeys(*facts)) {
+      writes.PutLinkKey(k);
+      added_links.insert(k);
+      deleted_links.erase(k);
+    }
     lscb::v1::LogEntry entry;
     entry.set_envelope(std::string(events[i].bytes));
     entry.set_received_at(now);
@@ -120,6 +217,9 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;
+    } else if (*merged) {
+      ack.set_outcome(lscb::v1::MERGED);
+      ++delta.merged;
     } else {
       ack.set_outcome(lscb::v1::ACCEPTED);
       ++delta.accepted;
@@ -141,6 +241,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   counters_.accepted += delta.accepted;
   counters_.duplicate += delta.duplicate;
   counters_.amended += delta.amended;
+  counters_.merged += delta.merged;
   counters_.rejected += delta.rejected;
   return acks;
 }

@@ -6,6 +6,15 @@
 // with the same content is a DUPLICATE; with other content an AMENDMENT,
 // which replaces the earlier version in the view.
 //
+// Linkage: an event that reports an incident already reported by another
+// record (a missing episode or a child's domestic-abuse involvement with a
+// shared child token, the same board and a start within the definitions'
+// window) is MERGED: counted once. Matching reads the store's linkage index
+// (group x board x token x time), written in the same batch as the event.
+//
+// Returns: a return with a lower (revision, read time) than the one already
+// held for its key changes nothing (DUPLICATE).
+//
 // Nothing is acknowledged before its group is committed: ProcessGroup returns
 // the outcomes only after Store::Commit succeeded, and applies the group to
 // the view only then. If the commit fails, nothing is applied and the caller
@@ -37,13 +46,14 @@ struct IncomingEvent {
 };
 
 struct IngestCounters {
-  uint64_t accepted = 0, duplicate = 0, amended = 0, rejected = 0;
+  uint64_t accepted = 0, duplicate = 0, amended = 0, merged = 0, rejected = 0;
 };
 
 class IngestProcessor final {
  public:
   IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
-                  std::shared_ptr<const BoardRegistry> boards, const Clock& clock);
+                  std::shared_ptr<const BoardRegistry> boards, std::shared_ptr<const Definitions> definitions,
+                  const Clock& clock);
 
   // Decides, commits and applies one group. On success, one ack per event
   // (index = position in `events`).
@@ -64,10 +74,17 @@ class IngestProcessor final {
   IndicatorView& view_;
   std::shared_mutex& view_mutex_;
   std::shared_ptr<const BoardRegistry> boards_;
+  std::shared_ptr<const Definitions> definitions_;
   const Clock& clock_;
   IngestCounters counters_;
   uint64_t applied_seq_ = 0;
 };
+
+// The linkage index keys of an event (one per child token); none when the
+// event is not linkable. Layout: group (1) | board (2, big-endian; 0xFFFF
+// for groups that link across boards) | token (16) | occurred_at + 2^63 (8,
+// big-endian) | record (8, big-endian).
+std::vector<std::string> LinkKeys(const EventFacts& e);
 
 // BLAKE2b-128 of `bytes`.
 std::array<uint8_t, 16> ContentHash(std::string_view bytes);

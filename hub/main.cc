@@ -12,7 +12,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"lscb-hub: receives agencies' events, keeps the Board's indicators"};
-  std::string data_dir, ingest, feed, query, config_file, log_level;
+  std::string data_dir, ingest, feed, query, config_file, log_level, definitions;
   bool sync_writes = false;
   app.add_option("--data-dir", data_dir, "folder of the hub's store (created if missing)");
   app.add_option("--ingest", ingest, "ingest endpoint (default tcp://127.0.0.1:7401)");
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   app.add_option("--query", query, "query endpoint (default tcp://127.0.0.1:7403)");
   app.add_option("--config", config_file, "TOML configuration file; flags win over it");
   app.add_option("--log-level", log_level, "debug, info, warn or error");
+  app.add_option("--definitions", definitions, "indicator definition set (TOML); the built-in v1 by default");
   app.add_flag("--sync-writes", sync_writes, "fsync each commit (survives power loss)");
   try {
     app.parse(argc, argv);
@@ -45,6 +46,14 @@ int main(int argc, char** argv) {
   if (!feed.empty()) o.feed_endpoint = feed;
   if (!query.empty()) o.query_endpoint = query;
   if (sync_writes) o.sync_writes = true;
+  if (!definitions.empty()) {
+    auto d = lscb::hub::LoadDefinitionsFile(definitions);
+    if (!d.ok()) {
+      spdlog::error("{}", d.status().message());
+      return 2;
+    }
+    o.definitions = d.value();
+  }
   if (!log_level.empty()) config.log_level = log_level;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   if (o.data_dir.empty()) {

@@ -21,9 +21,10 @@ constexpr const char* kEventsCf = "events";
 constexpr const char* kIdemCf = "idempotency";
 constexpr const char* kDeadCf = "dead_letters";
 constexpr const char* kCheckpointCf = "checkpoints";
+constexpr const char* kLinkageCf = "linkage";
 constexpr const char* kSchemaKey = "schema_version";
 
-enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kCfCount };
+enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kLinkage, kCfCount };
 
 void PutBigEndian(char* out, uint64_t v) {
   for (int i = 7; i >= 0; --i) {
@@ -76,6 +77,7 @@ struct WriteSet::Impl {
     CfIndex cf;
     std::string key;
     std::string value;
+    bool erase = false;
   };
   std::vector<Op> ops;
   uint64_t max_event_seq = 0;
@@ -102,6 +104,16 @@ void WriteSet::PutIdempotency(std::string_view key, const IdempotencyRecord& rec
 void WriteSet::PutDeadLetter(uint64_t id, std::string_view record) {
   impl_->ops.push_back({kDead, SeqKey(id), std::string(record)});
   impl_->max_dead_id = std::max(impl_->max_dead_id, id);
+  ++count_;
+}
+
+void WriteSet::PutLinkKey(std::string_view key) {
+  impl_->ops.push_back({kLinkage, std::string(key), std::string()});
+  ++count_;
+}
+
+void WriteSet::DeleteLinkKey(std::string_view key) {
+  impl_->ops.push_back({kLinkage, std::string(key), std::string(), true});
   ++count_;
 }
 
@@ -135,7 +147,8 @@ class RocksStore final : public Store {
     auto& impl = *writes.impl_;
     impl.batch.Clear();
     for (const auto& op : impl.ops) {
-      rocksdb::Status s = impl.batch.Put(handles_[op.cf], op.key, op.value);
+      rocksdb::Status s = op.erase ? impl.batch.Delete(handles_[op.cf], op.key)
+                                   : impl.batch.Put(handles_[op.cf], op.key, op.value);
       if (!s.ok()) return FromRocks(s, "staging a commit");
     }
     rocksdb::WriteOptions wo;
@@ -170,6 +183,17 @@ class RocksStore final : public Store {
 
   Status ScanEvents(uint64_t from_seq, const std::function<bool(uint64_t, std::string_view)>& fn) override {
     return Scan(kEvents, from_seq, fn);
+  }
+
+  Status ScanLinkKeys(std::string_view from, std::string_view to,
+                      const std::function<bool(std::string_view)>& fn) override {
+    rocksdb::ReadOptions ro;
+    rocksdb::Slice upper(to.data(), to.size());
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kLinkage]));
+    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next())
+      if (!fn(std::string_view(it->key().data(), it->key().size()))) return Status::Ok();
+    return FromRocks(it->status(), "scanning the linkage index of " + dir_);
   }
 
   Status ScanDeadLetters(const std::function<bool(uint64_t, std::string_view)>& fn) override {
@@ -263,7 +287,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   };
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {kMetaCf, cf_options(false)},      {kEventsCf, cf_options(false)}, {kIdemCf, cf_options(true)},
-      {kDeadCf, cf_options(false)},      {kCheckpointCf, cf_options(false)},
+      {kDeadCf, cf_options(false)},      {kCheckpointCf, cf_options(false)}, {kLinkageCf, cf_options(false)},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

@@ -6,6 +6,8 @@
 //   idempotency   source "\0" source_event_id -> IdempotencyRecord (24 bytes)
 //   dead_letters  id (8 bytes, big-endian) -> lscb.v1.DeadLetter
 //   checkpoints   name -> opaque blob
+//   linkage       an index key chosen by the hub (token x kind x board x
+//                 time) -> empty; scanned by range
 //
 // A WriteSet is applied atomically by Commit: one RocksDB WriteBatch with the
 // write-ahead log on. With Options::sync_writes the WAL is also fsynced, so a
@@ -61,6 +63,8 @@ class WriteSet final {
   void PutEvent(uint64_t seq, std::string_view log_entry);
   void PutIdempotency(std::string_view key, const IdempotencyRecord& rec);
   void PutDeadLetter(uint64_t id, std::string_view record);
+  void PutLinkKey(std::string_view key);
+  void DeleteLinkKey(std::string_view key);
   size_t count() const { return count_; }
   void Clear();
 
@@ -95,6 +99,10 @@ class Store {
   // false.
   virtual Status ScanEvents(uint64_t from_seq,
                             const std::function<bool(uint64_t seq, std::string_view entry)>& fn) = 0;
+  // Calls `fn` for each linkage key in [from, to) in order until it returns
+  // false.
+  virtual Status ScanLinkKeys(std::string_view from, std::string_view to,
+                              const std::function<bool(std::string_view key)>& fn) = 0;
   virtual Status ScanDeadLetters(const std::function<bool(uint64_t id, std::string_view record)>& fn) = 0;
 
   // Checkpoints are written on their own, outside event commits.

@@ -40,7 +40,7 @@ class ViewTest : public ::testing::Test {
   }
 
   std::shared_ptr<const BoardRegistry> boards_ = BoardRegistry::Default();
-  IndicatorView view_{boards_, DefinitionsV1()};
+  IndicatorView view_{boards_, DefaultDefinitions()};
 };
 
 constexpr const char* kGreenwich = "E09000011";
@@ -120,7 +120,7 @@ TEST_F(ViewTest, RereferralsDoNotDependOnArrivalOrder) {
   std::mt19937 rng(7);
   for (int round = 0; round < 10; ++round) {
     std::shuffle(data.begin(), data.end(), rng);
-    IndicatorView fresh(boards_, DefinitionsV1());
+    IndicatorView fresh(boards_, DefaultDefinitions());
     for (const auto& e : data) fresh.Apply(Facts(e));
     view_.Clear();
     for (const auto& e : data) view_.Apply(Facts(e));
@@ -219,7 +219,7 @@ TEST_F(ViewTest, CheckpointRoundTripGivesTheSameView) {
   Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a"});
   Add({.kind = "board.participation", .record_id = "x1", .when = "2007-10-01", .children_involved = 4});
   std::string blob = view_.Serialize();
-  IndicatorView restored(boards_, DefinitionsV1());
+  IndicatorView restored(boards_, DefaultDefinitions());
   ASSERT_TRUE(restored.Deserialize(blob).ok());
   EXPECT_EQ(restored.Serialize(), blob);
   for (const char* p : {"FY2007-08", "FY2008-09", "2007-Q2"})

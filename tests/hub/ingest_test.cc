@@ -26,8 +26,9 @@ class IngestTest : public ::testing::Test {
     auto s = store::Store::Open(dir_.path(), opts);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s.value());
-    view_ = std::make_unique<IndicatorView>(boards_, DefinitionsV1());
-    processor_ = std::make_unique<IngestProcessor>(*store_, *view_, mutex_, boards_, SystemClock::Instance());
+    view_ = std::make_unique<IndicatorView>(boards_, DefaultDefinitions());
+    processor_ = std::make_unique<IngestProcessor>(*store_, *view_, mutex_, boards_, DefaultDefinitions(),
+                                                   SystemClock::Instance());
   }
 
   std::vector<Outcome> Send(const std::vector<std::string>& encoded) {

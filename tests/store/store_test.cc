@@ -78,7 +78,7 @@ TEST(Store, RefusesAStoreFromANewerSchema) {
     // Rewrite the schema version as a future build would.
     rocksdb::Options o;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "events", "idempotency", "dead_letters", "checkpoints"})
+    for (const char* n : {"default", "events", "idempotency", "dead_letters", "checkpoints", "linkage"})
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> h;
     rocksdb::DB* db = nullptr;
