@@ -54,12 +54,14 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
       if (s.ok() && config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&
           config.log_level != "error")
         s = Status::InvalidArgument(name + ": log_level: must be debug, info, warn or error");
-    } else if (key == "max_group_events" || key == "max_message_bytes" || key == "checkpoint_every_events" ||
+    } else if (key == "max_group_events" || key == "max_queued_events" || key == "max_message_bytes" ||
+               key == "checkpoint_every_events" ||
                key == "checkpoint_interval_seconds") {
       s = Get(node, name, key, n);
       if (s.ok() && n < 1) s = Status::InvalidArgument(name + ": " + key + ": must be 1 or more");
       if (s.ok()) {
         if (key == "max_group_events") o.max_group_events = static_cast<size_t>(n);
+        if (key == "max_queued_events") o.max_queued_events = static_cast<size_t>(n);
         if (key == "max_message_bytes") o.max_message_bytes = n;
         if (key == "checkpoint_every_events") o.checkpoint_every_events = static_cast<uint64_t>(n);
         if (key == "checkpoint_interval_seconds") o.checkpoint_interval = std::chrono::seconds(n);

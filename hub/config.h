@@ -6,6 +6,7 @@
 //   query = "tcp://127.0.0.1:7403"
 //   sync_writes = false
 //   max_group_events = 8192
+//   max_queued_events = 65536
 //   max_message_bytes = 16777216
 //   checkpoint_every_events = 200000
 //   checkpoint_interval_seconds = 60

@@ -1,8 +1,12 @@
 #include "hub/hub.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <shared_mutex>
 #include <thread>
 
@@ -19,15 +23,74 @@ namespace {
 constexpr const char* kViewCheckpoint = "indicator_view";
 using transport::Frames;
 using transport::Millis;
+using SteadyClock = std::chrono::steady_clock;
 
 // One received ingest message.
 struct Batch {
   std::string peer;
   bool delimited = false;  // sent by a REQ socket: reply with an empty frame first
-  Frames frames;
+  Frames frames;           // [header, event...]
   uint64_t batch_id = 0;
-  size_t first_event = 0;  // index of its first event in the group
-  size_t event_count = 0;
+  size_t events() const { return frames.size() - 1; }
+};
+
+struct Reply {
+  std::string peer;
+  Frames frames;
+};
+
+// Batches waiting for the writer, bounded in events. Only the receiver
+// pushes, and only while there is room, so senders are slowed (their queues
+// fill) instead of anything being dropped.
+class IngestQueue {
+ public:
+  explicit IngestQueue(size_t capacity) : capacity_(capacity) {}
+  bool has_room() const {
+    std::lock_guard lock(mu_);
+    return events_ < capacity_;
+  }
+  size_t depth() const {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+  void Push(Batch b) {
+    {
+      std::lock_guard lock(mu_);
+      events_ += b.events();
+      batches_.push_back(std::move(b));
+    }
+    cv_.notify_one();
+  }
+  // Takes whole batches up to `max_events` (at least one), waiting up to
+  // `timeout` for the first.
+  std::vector<Batch> PopGroup(size_t max_events, Millis timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return !batches_.empty() || closed_; });
+    std::vector<Batch> out;
+    size_t n = 0;
+    while (!batches_.empty() && (out.empty() || n + batches_.front().events() <= max_events)) {
+      n += batches_.front().events();
+      out.push_back(std::move(batches_.front()));
+      batches_.pop_front();
+    }
+    events_ -= n;
+    return out;
+  }
+  void Close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  const size_t capacity_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> batches_;  // guarded by mu_
+  size_t events_ = 0;          // guarded by mu_
+  bool closed_ = false;        // guarded by mu_
 };
 
 class HubImpl final : public Hub {
@@ -36,14 +99,21 @@ class HubImpl final : public Hub {
       : options_(std::move(options)),
         store_(std::move(store)),
         view_(options_.boards, options_.definitions),
-        processor_(*store_, view_, view_mutex_, options_.boards, options_.definitions, *options_.clock) {}
+        processor_(*store_, view_, view_mutex_, options_.boards, options_.definitions, *options_.clock),
+        queue_(options_.max_queued_events),
+        wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   ~HubImpl() override {
+    stop_.store(true);
+    queue_.Close();
     ctx_.Shutdown();
     if (query_thread_.joinable()) query_thread_.join();
+    if (writer_thread_.joinable()) writer_thread_.join();
+    if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
   Status Init() {
+    if (wake_fd_ < 0) return Status::Internal("cannot create an eventfd");
     // Restore the view: the checkpoint, then the log tail.
     uint64_t from = 0;
     auto cp = store_->GetCheckpoint(kViewCheckpoint);
@@ -61,12 +131,12 @@ class HubImpl final : public Hub {
       }
     }
     uint64_t replayed = 0;
-    auto t0 = std::chrono::steady_clock::now();
+    auto t0 = SteadyClock::now();
     Status s = processor_.ReplayLog(from, &replayed);
     if (!s.ok()) return s;
     if (processor_.applied_seq() < from) processor_.set_applied_seq(from);
-    checkpointed_seq_ = from;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    checkpointed_seq_ = replayed > 0 ? from : processor_.applied_seq();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count();
     spdlog::info("indicator view restored: checkpoint at log position {}, {} entries replayed in {} ms", from,
                  replayed, ms);
 
@@ -88,45 +158,82 @@ class HubImpl final : public Hub {
 
   const BoundEndpoints& endpoints() const override { return endpoints_; }
 
-  void Stop() override { stop_.store(true); }
+  void Stop() override {
+    stop_.store(true);
+    Wake();
+  }
 
+  HubStats stats() const override {
+    HubStats s;
+    {
+      std::lock_guard lock(stats_mu_);
+      s = stats_;
+    }
+    s.queue_depth = queue_.depth();
+    return s;
+  }
+
+  // The receiver: owns the ingest socket. Reads batches into the queue while
+  // it has room and sends the writer's replies.
   Status Run() override {
     query_thread_ = std::thread([this] { ServeQueries(); });
+    writer_thread_ = std::thread([this] { WriteLoop(); });
     spdlog::info("ready: ingest={} feed={} query={} data={} log_position={} definitions={}", endpoints_.ingest,
                  endpoints_.feed, endpoints_.query, store_->dir(), processor_.applied_seq(),
                  options_.definitions->version);
-    last_checkpoint_ = std::chrono::steady_clock::now();
-    Status result;
+    std::optional<SteadyClock::time_point> full_since;
+    auto last_full_log = SteadyClock::time_point{};
     while (!stop_.load()) {
-      RetryPendingAcks();
-      Status s = IngestOnce(pending_acks_.empty() ? Millis(100) : Millis(2));
-      if (!s.ok()) {
-        if (stop_.load()) break;
-        spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send", s.message());
-        std::this_thread::sleep_for(Millis(200));
+      SendReplies();
+      const bool room = queue_.has_room();
+      if (!room && !full_since) {
+        full_since = SteadyClock::now();
+        std::lock_guard lock(stats_mu_);
+        ++stats_.queue_full_waits;
+      } else if (room && full_since) {
+        auto waited = SteadyClock::now() - *full_since;
+        {
+          std::lock_guard lock(stats_mu_);
+          stats_.queue_full_micros += std::chrono::duration_cast<std::chrono::microseconds>(waited).count();
+        }
+        full_since.reset();
       }
-      Status cp = MaybeCheckpoint(false);
-      if (!cp.ok()) spdlog::error("checkpoint failed (will retry): {}", cp.message());
+      if (!room && SteadyClock::now() - last_full_log > std::chrono::seconds(10)) {
+        spdlog::warn("ingest queue full ({} events waiting for the store); senders are being slowed", queue_.depth());
+        last_full_log = SteadyClock::now();
+      }
+      auto ready = ingest_->Wait(pending_replies_.empty() ? Millis(100) : Millis(1), room, wake_fd_);
+      if (!ready.ok()) break;
+      if (ready->woken) {
+        uint64_t n = 0;
+        (void)!::read(wake_fd_, &n, sizeof n);
+      }
+      if (ready->message) ReceiveBatches();
     }
     stop_.store(true);
+    queue_.Close();
+    if (writer_thread_.joinable()) writer_thread_.join();
+    SendReplies();
     if (query_thread_.joinable()) query_thread_.join();
     Status cp = MaybeCheckpoint(true);
     if (!cp.ok()) spdlog::error("final checkpoint failed: {}", cp.message());
     const auto& c = processor_.counters();
     spdlog::info("stopped: accepted={} duplicate={} amended={} merged={} rejected={} log_position={}", c.accepted,
                  c.duplicate, c.amended, c.merged, c.rejected, processor_.applied_seq());
-    return result;
+    return Status::Ok();
   }
 
  private:
-  Status IngestOnce(Millis wait) {
-    std::vector<Batch> batches;
-    size_t total = 0;
+  void Wake() {
+    uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+
+  void ReceiveBatches() {
     std::string peer;
-    while (total < options_.max_group_events) {
-      auto got = ingest_->Receive(peer, batches.empty() ? wait : Millis(0));
-      if (!got.ok()) return stop_.load() ? Status::Ok() : got.status();
-      if (!got->has_value()) break;
+    for (int i = 0; i < 1024 && queue_.has_room(); ++i) {
+      auto got = ingest_->Receive(peer, Millis(0));
+      if (!got.ok() || !got->has_value()) return;
       Batch b;
       b.peer = peer;
       b.frames = std::move(**got);
@@ -138,74 +245,104 @@ class HubImpl final : public Hub {
       if (b.frames.empty() || !header.ParseFromString(b.frames[0]) || header.protocol() != 1) {
         lscb::v1::BatchAck bad;
         bad.set_error("malformed batch: the first frame must be an lscb.v1.BatchHeader with protocol 1");
-        SendAck(b, bad.SerializeAsString());
+        QueueReply(b, bad.SerializeAsString());
         spdlog::warn("ingest: refused a malformed batch");
         continue;
       }
       b.batch_id = header.batch_id();
-      b.first_event = total;
-      b.event_count = b.frames.size() - 1;
-      total += b.event_count;
-      batches.push_back(std::move(b));
+      queue_.Push(std::move(b));
     }
-    if (batches.empty()) return Status::Ok();
+  }
 
+  // The writer: decides, commits and applies groups of batches, then hands
+  // the acks to the receiver.
+  void WriteLoop() {
+    while (!stop_.load()) {
+      std::vector<Batch> batches = queue_.PopGroup(options_.max_group_events, Millis(100));
+      if (!batches.empty()) {
+        Status s = CommitGroup(batches);
+        if (!s.ok()) {
+          spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send", s.message());
+          std::this_thread::sleep_for(Millis(200));
+        }
+      }
+      Status cp = MaybeCheckpoint(false);
+      if (!cp.ok()) spdlog::error("checkpoint failed (will retry): {}", cp.message());
+    }
+  }
+
+  Status CommitGroup(const std::vector<Batch>& batches) {
     std::vector<IncomingEvent> events;
-    events.reserve(total);
     for (const Batch& b : batches)
       for (size_t i = 1; i < b.frames.size(); ++i) events.push_back({b.frames[i], "anonymous"});
+    auto t0 = SteadyClock::now();
     auto acks = processor_.ProcessGroup(events);
     if (!acks.ok()) return acks.status();
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t0).count();
+    size_t at = 0;
+    std::vector<Reply> replies;
     for (const Batch& b : batches) {
       lscb::v1::BatchAck reply;
       reply.set_batch_id(b.batch_id);
-      for (size_t i = 0; i < b.event_count; ++i) {
+      for (size_t i = 0; i < b.events(); ++i) {
         auto* a = reply.add_acks();
-        *a = (*acks)[b.first_event + i];
+        *a = (*acks)[at++];
         a->set_index(static_cast<uint32_t>(i));
-        if (a->outcome() == lscb::v1::REJECTED) spdlog::warn("rejected event {} of batch {}: {}", i, b.batch_id, a->reason());
+        if (a->outcome() == lscb::v1::REJECTED)
+          spdlog::warn("rejected event {} of batch {}: {}", i, b.batch_id, a->reason());
       }
-      SendAck(b, reply.SerializeAsString());
+      Reply r{b.peer, {}};
+      if (b.delimited) r.frames.emplace_back();
+      r.frames.push_back(reply.SerializeAsString());
+      replies.push_back(std::move(r));
     }
-    events_since_checkpoint_ += total;
+    {
+      std::lock_guard lock(replies_mu_);
+      for (auto& r : replies) replies_.push_back(std::move(r));
+    }
+    {
+      std::lock_guard lock(stats_mu_);
+      stats_.groups_committed += 1;
+      stats_.events_committed += events.size();
+      stats_.commit_micros_total += static_cast<uint64_t>(micros);
+    }
+    events_since_checkpoint_ += events.size();
+    Wake();
     return Status::Ok();
   }
 
-  void SendAck(const Batch& b, std::string payload) {
-    Frames frames;
-    if (b.delimited) frames.emplace_back();
-    frames.push_back(std::move(payload));
-    if (!pending_acks_.empty()) {  // keep order behind earlier waiting acks
-      pending_acks_.push_back({b.peer, std::move(frames)});
-      return;
+  void QueueReply(const Batch& b, std::string payload) {
+    Reply r{b.peer, {}};
+    if (b.delimited) r.frames.emplace_back();
+    r.frames.push_back(std::move(payload));
+    pending_replies_.push_back(std::move(r));
+  }
+
+  // Receiver thread: sends waiting replies in order; a reply to a full peer
+  // waits for the next round, one to a vanished peer is dropped (it will
+  // re-send and get DUPLICATE acks).
+  void SendReplies() {
+    {
+      std::lock_guard lock(replies_mu_);
+      while (!replies_.empty()) {
+        pending_replies_.push_back(std::move(replies_.front()));
+        replies_.pop_front();
+      }
     }
-    switch (ingest_->Send(b.peer, frames)) {
-      case transport::SendResult::kOk:
-      case transport::SendResult::kClosed:
-        break;
-      case transport::SendResult::kWouldBlock:
-        pending_acks_.push_back({b.peer, std::move(frames)});
-        break;
-      case transport::SendResult::kUnreachable:
-        // The sender went away; it will re-send and get DUPLICATE acks.
-        spdlog::debug("ack for a sender that disconnected dropped");
-        break;
+    while (!pending_replies_.empty()) {
+      Reply& r = pending_replies_.front();
+      auto result = ingest_->Send(r.peer, r.frames);
+      if (result == transport::SendResult::kWouldBlock) return;
+      if (result == transport::SendResult::kUnreachable) spdlog::debug("ack for a sender that disconnected dropped");
+      pending_replies_.pop_front();
     }
   }
 
-  void RetryPendingAcks() {
-    while (!pending_acks_.empty()) {
-      auto& [peer, frames] = pending_acks_.front();
-      auto r = ingest_->Send(peer, frames);
-      if (r == transport::SendResult::kWouldBlock) return;
-      pending_acks_.pop_front();
-    }
-  }
-
+  // Writer thread (and Run after the writer stopped).
   Status MaybeCheckpoint(bool force) {
     uint64_t seq = processor_.applied_seq();
     if (seq == checkpointed_seq_) return Status::Ok();
-    auto now = std::chrono::steady_clock::now();
+    auto now = SteadyClock::now();
     if (!force && events_since_checkpoint_ < options_.checkpoint_every_events &&
         now - last_checkpoint_ < options_.checkpoint_interval)
       return Status::Ok();
@@ -252,18 +389,25 @@ class HubImpl final : public Hub {
   std::unique_ptr<store::Store> store_;
   std::shared_mutex view_mutex_;
   IndicatorView view_;  // guarded by view_mutex_
-  IngestProcessor processor_;
+  IngestProcessor processor_;  // writer thread only
+  IngestQueue queue_;
+  int wake_fd_;  // the writer wakes the receiver with it
   transport::Context ctx_;
-  std::unique_ptr<transport::Server> ingest_;  // ingest thread only
-  std::unique_ptr<transport::Server> query_;   // query thread only
-  std::unique_ptr<transport::Publisher> feed_; // ingest thread only
+  std::unique_ptr<transport::Server> ingest_;   // receiver (Run) thread only
+  std::unique_ptr<transport::Server> query_;    // query thread only
+  std::unique_ptr<transport::Publisher> feed_;  // receiver thread only
   BoundEndpoints endpoints_;
   std::atomic<bool> stop_{false};
-  std::thread query_thread_;
-  std::deque<std::pair<std::string, Frames>> pending_acks_;
+  std::thread query_thread_, writer_thread_;
+  std::mutex replies_mu_;
+  std::deque<Reply> replies_;          // guarded by replies_mu_
+  std::deque<Reply> pending_replies_;  // receiver thread only
+  mutable std::mutex stats_mu_;
+  HubStats stats_;  // guarded by stats_mu_
+  // Writer thread only (and Run once the writer has stopped).
   uint64_t checkpointed_seq_ = 0;
   uint64_t events_since_checkpoint_ = 0;
-  std::chrono::steady_clock::time_point last_checkpoint_;
+  SteadyClock::time_point last_checkpoint_ = SteadyClock::now();
 };
 
 }  // namespace
@@ -274,8 +418,10 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
   if (!options.clock) options.clock = &SystemClock::Instance();
   if (!options.boards) options.boards = BoardRegistry::Default();
   if (!options.definitions) options.definitions = DefaultDefinitions();
+  if (options.max_queued_events < options.max_group_events) options.max_queued_events = options.max_group_events;
   store::Options so;
   so.sync_writes = options.sync_writes;
+  so.before_commit = options.before_commit;
   auto store = store::Store::Open(options.data_dir, so);
   if (!store.ok()) return store.status();
   auto hub = std::make_unique<HubImpl>(options, std::move(store.value()));

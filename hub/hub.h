@@ -1,13 +1,15 @@
 // The hub daemon: binds the ingest, feed and query sockets, opens the
 // store, restores the indicator view and serves until Stop().
 //
-// Threads: Run() is the ingest thread (it owns the ingest socket, the
-// processor and the checkpoints); a query thread owns the query socket.
-// Stop() may be called from any thread.
+// Threads: Run() is the receiver (it owns the ingest socket: reads batches
+// into a bounded queue and sends acks); a writer thread takes groups from the
+// queue, decides and commits them and saves checkpoints; a query thread owns
+// the query socket. Stop() may be called from any thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,6 +32,10 @@ struct HubOptions {
   // Most events committed in one group (one WriteBatch). Larger groups give
   // more throughput and longer waits for the first ack of the group.
   size_t max_group_events = 8192;
+  // Most events received and waiting for the store. When the queue is full
+  // the hub stops reading, the senders' queues fill and their sends wait:
+  // senders are slowed, nothing is dropped.
+  size_t max_queued_events = 65536;
   // Queued messages per peer; must exceed any sender's in-flight window.
   int high_water_mark = 100000;
   // Largest message accepted on the ingest socket, in bytes.
@@ -40,6 +46,9 @@ struct HubOptions {
   // after the last save if anything changed.
   uint64_t checkpoint_every_events = 200000;
   std::chrono::seconds checkpoint_interval{60};
+  // Fault injection for tests: called before each store commit; a non-OK
+  // status fails the commit (see store::Options::before_commit).
+  std::function<Status()> before_commit;
   // Time source; the system clock when null.
   const Clock* clock = nullptr;
   // Boards known to the hub; the built-in London table when null.
@@ -48,6 +57,16 @@ struct HubOptions {
   // from the one the saved view was computed with, the view is rebuilt from
   // the event log at start.
   std::shared_ptr<const Definitions> definitions;
+};
+
+// Counters for operators (and /metrics).
+struct HubStats {
+  uint64_t queue_depth = 0;          // events waiting for the store now
+  uint64_t queue_full_waits = 0;     // times the queue filled and reading paused
+  uint64_t queue_full_micros = 0;    // total time reading was paused
+  uint64_t groups_committed = 0;
+  uint64_t events_committed = 0;     // events decided in committed groups
+  uint64_t commit_micros_total = 0;  // time spent deciding and committing groups
 };
 
 // The endpoints actually bound (a "*" port resolved).
@@ -63,6 +82,8 @@ class Hub {
   virtual ~Hub() = default;
 
   virtual const BoundEndpoints& endpoints() const = 0;
+  // Thread-safe.
+  virtual HubStats stats() const = 0;
   // Serves until Stop(). On return every acked event is committed and the
   // view has been checkpointed.
   virtual Status Run() = 0;

@@ -85,6 +85,22 @@ Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout)
   return ReceiveFrames(impl_->socket, timeout, &peer, "receiving on " + endpoint_);
 }
 
+Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int wake_fd) {
+  try {
+    zmq::pollitem_t items[2] = {{impl_->socket.handle(), 0, static_cast<short>(want_messages ? ZMQ_POLLIN : 0), 0},
+                                {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+    int n = wake_fd >= 0 ? 2 : 1;
+    Readiness r;
+    if (zmq::poll(items, static_cast<size_t>(n), timeout) > 0) {
+      r.message = want_messages && (items[0].revents & ZMQ_POLLIN);
+      r.woken = n == 2 && (items[1].revents & ZMQ_POLLIN);
+    }
+    return r;
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "waiting on " + endpoint_);
+  }
+}
+
 SendResult Server::Send(const std::string& peer, const Frames& frames) {
   try {
     auto flags = zmq::send_flags::dontwait | zmq::send_flags::sndmore;

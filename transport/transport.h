@@ -66,6 +66,14 @@ class Server final {
   // Non-blocking send to `peer`.
   SendResult Send(const std::string& peer, const Frames& frames);
 
+  // Waits up to `timeout` until a message is waiting (only when
+  // `want_messages`) or the file descriptor `wake_fd` is readable (-1: none).
+  struct Readiness {
+    bool message = false;
+    bool woken = false;
+  };
+  Result<Readiness> Wait(Millis timeout, bool want_messages, int wake_fd);
+
  private:
   struct Impl;
   explicit Server(std::unique_ptr<Impl> impl);

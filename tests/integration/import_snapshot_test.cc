@@ -1,6 +1,8 @@
 // Import -> snapshot through a real hub on loopback sockets and a real store.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "adapters/adapter.h"
 #include "adapters/linkage.h"
 #include "adapters/testing/synthetic.h"
@@ -121,6 +123,46 @@ TEST(ImportSnapshot, AStoppedHubRestartsWithTheSameView) {
   }
   RunningHub hub(dir / "hub");
   EXPECT_EQ(AllSnapshots(hub), expected);
+}
+
+// A slow disk fills the hub's bounded ingest queue: the hub stops reading,
+// the senders wait, and every event still arrives exactly once.
+TEST(ImportSnapshot, AFullIngestQueueSlowsSendersAndLosesNothing) {
+  TempDir dir;
+  hub::HubOptions o;
+  o.max_queued_events = 512;
+  o.max_group_events = 128;
+  o.before_commit = [] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    return Status::Ok();
+  };
+  RunningHub hub(dir / "hub", o);
+  ASSERT_TRUE(hub.ok());
+  adapters::SyntheticOptions a, b;
+  a.boroughs = {"E09000011"};
+  b.boroughs = {"E09000012"};
+  auto first = Encode(adapters::SyntheticCscEventsCsv(6000, 1, a));
+  auto second = Encode(adapters::SyntheticCscEventsCsv(6000, 2, b));
+  std::map<lscb::v1::Outcome, size_t> r1, r2;
+  auto deliver = [&](const std::vector<std::string>& events, std::map<lscb::v1::Outcome, size_t>& out) {
+    client::SenderOptions so;
+    so.endpoint = hub.endpoints().ingest;
+    so.request_timeout = std::chrono::seconds(30);
+    client::Sender sender(so);
+    auto results = sender.SendAll(events);
+    ASSERT_TRUE(results.ok()) << results.status().ToString();
+    for (const auto& r : *results) ++out[r.outcome];
+  };
+  std::thread t1([&] { deliver(first, r1); });
+  std::thread t2([&] { deliver(second, r2); });
+  t1.join();
+  t2.join();
+  EXPECT_EQ(r1[lscb::v1::ACCEPTED] + r1[lscb::v1::MERGED], first.size());
+  EXPECT_EQ(r2[lscb::v1::ACCEPTED] + r2[lscb::v1::MERGED], second.size());
+  EXPECT_EQ(r1[lscb::v1::DUPLICATE] + r2[lscb::v1::DUPLICATE], 0u);  // nothing was re-sent
+  hub::HubStats stats = hub.stats();
+  EXPECT_GT(stats.queue_full_waits, 0u) << "the queue never filled: the test did not test backpressure";
+  EXPECT_EQ(stats.events_committed, first.size() + second.size());
 }
 
 TEST(ImportSnapshot, QueriesNameWhatIsWrong) {

@@ -34,6 +34,7 @@ class RunningHub {
   }
   bool ok() const { return hub_ != nullptr; }
   const hub::BoundEndpoints& endpoints() const { return hub_->endpoints(); }
+  hub::HubStats stats() const { return hub_->stats(); }
 
  private:
   std::unique_ptr<hub::Hub> hub_;
