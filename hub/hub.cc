@@ -10,6 +10,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "hub/feed.h"
 #include "hub/indicator_view.h"
 #include "hub/ingest.h"
 #include "hub/query.h"
@@ -109,6 +110,7 @@ class HubImpl final : public Hub {
     ctx_.Shutdown();
     if (query_thread_.joinable()) query_thread_.join();
     if (writer_thread_.joinable()) writer_thread_.join();
+    if (feed_thread_.joinable()) feed_thread_.join();
     if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
@@ -153,6 +155,12 @@ class HubImpl final : public Hub {
     if (!feed.ok()) return feed.status();
     feed_ = std::move(feed.value());
     endpoints_ = {ingest_->endpoint(), feed_->endpoint(), query_->endpoint()};
+    FeedOptions fo;
+    fo.min_interval = options_.feed_min_interval;
+    fo.heartbeat_interval = options_.feed_min_interval;
+    publisher_ = std::make_unique<FeedPublisher>(
+        *feed_, view_, view_mutex_, [this] { return processor_.applied_seq(); }, options_.boards,
+        options_.publish_filter, fo);
     return Status::Ok();
   }
 
@@ -178,6 +186,12 @@ class HubImpl final : public Hub {
   Status Run() override {
     query_thread_ = std::thread([this] { ServeQueries(); });
     writer_thread_ = std::thread([this] { WriteLoop(); });
+    feed_thread_ = std::thread([this] {
+      while (!stop_.load()) {
+        publisher_->PublishDue();
+        std::this_thread::sleep_for(Millis(50));
+      }
+    });
     spdlog::info("ready: ingest={} feed={} query={} data={} log_position={} definitions={}", endpoints_.ingest,
                  endpoints_.feed, endpoints_.query, store_->dir(), processor_.applied_seq(),
                  options_.definitions->version);
@@ -215,6 +229,7 @@ class HubImpl final : public Hub {
     if (writer_thread_.joinable()) writer_thread_.join();
     SendReplies();
     if (query_thread_.joinable()) query_thread_.join();
+    if (feed_thread_.joinable()) feed_thread_.join();
     Status cp = MaybeCheckpoint(true);
     if (!cp.ok()) spdlog::error("final checkpoint failed: {}", cp.message());
     const auto& c = processor_.counters();
@@ -308,6 +323,18 @@ class HubImpl final : public Hub {
     }
     events_since_checkpoint_ += events.size();
     Wake();
+    bool all = false;
+    std::set<uint16_t> touched = processor_.TakeTouchedBoards(&all);
+    if (all) {
+      publisher_->MarkAllDirty();
+    } else if (!touched.empty()) {
+      std::set<std::string> topics;
+      for (uint16_t b : touched) {
+        topics.insert(options_.boards->at(b).ons_code);
+        if (!options_.boards->at(b).region.empty()) topics.insert(options_.boards->at(b).region);
+      }
+      publisher_->MarkDirty(topics);
+    }
     return Status::Ok();
   }
 
@@ -376,7 +403,8 @@ class HubImpl final : public Hub {
         reply.set_error("malformed query: expected one lscb.v1.QueryRequest frame");
       } else {
         std::shared_lock lock(view_mutex_);
-        reply = AnswerQuery(frames[0], view_, *options_.boards);
+        reply = AnswerQuery(frames[0], view_, *options_.boards, processor_.applied_seq(), options_.publish_filter,
+                            options_.allow_raw_queries);
       }
       Frames out;
       if (delimited) out.emplace_back();
@@ -395,10 +423,11 @@ class HubImpl final : public Hub {
   transport::Context ctx_;
   std::unique_ptr<transport::Server> ingest_;   // receiver (Run) thread only
   std::unique_ptr<transport::Server> query_;    // query thread only
-  std::unique_ptr<transport::Publisher> feed_;  // receiver thread only
+  std::unique_ptr<transport::Publisher> feed_;  // feed thread only
+  std::unique_ptr<FeedPublisher> publisher_;     // PublishDue: feed thread only
   BoundEndpoints endpoints_;
   std::atomic<bool> stop_{false};
-  std::thread query_thread_, writer_thread_;
+  std::thread query_thread_, writer_thread_, feed_thread_;
   std::mutex replies_mu_;
   std::deque<Reply> replies_;          // guarded by replies_mu_
   std::deque<Reply> pending_replies_;  // receiver thread only

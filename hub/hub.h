@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "hub/definitions.h"
+#include "lscb/v1/wire.pb.h"
 
 namespace lscb::hub {
 
@@ -46,6 +47,14 @@ struct HubOptions {
   // after the last save if anything changed.
   uint64_t checkpoint_every_events = 200000;
   std::chrono::seconds checkpoint_interval{60};
+  // The live feed publishes a board's changed snapshots at most this often,
+  // and a heartbeat this long after the last message when nothing changed.
+  std::chrono::milliseconds feed_min_interval{1000};
+  // Disclosure control for everything published to subscribers; none when
+  // null.
+  std::function<lscb::v1::Snapshot(const lscb::v1::Snapshot&)> publish_filter;
+  // Whether `lscb snapshot --raw` (unsuppressed figures) is answered.
+  bool allow_raw_queries = true;
   // Fault injection for tests: called before each store commit; a non-OK
   // status fails the commit (see store::Options::before_commit).
   std::function<Status()> before_commit;

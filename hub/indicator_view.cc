@@ -588,6 +588,23 @@ IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const 
   return out;
 }
 
+std::vector<Period> IndicatorView::PeriodsWithData(const std::string& board_or_region) const {
+  std::set<uint16_t> boards;
+  for (const Board& b : boards_->all())
+    if (b.ons_code == board_or_region || b.region == board_or_region) boards.insert(b.index);
+  std::set<uint32_t> codes;
+  for (const auto& [bp, cells] : cells_)
+    if (boards.count(static_cast<uint16_t>(bp >> 32))) codes.insert(static_cast<uint32_t>(bp & 0xFFFFFFFF));
+  for (const auto& [key, by_source] : returns_)
+    if (boards.count(static_cast<uint16_t>((key >> 40) & 0xFFFF))) {
+      // Return keys keep the low 28 bits of the period code, which hold it whole.
+      codes.insert(static_cast<uint32_t>(key & 0x0FFFFFFF));
+    }
+  std::vector<Period> out;
+  for (uint32_t c : codes) out.push_back(Period::FromCode(c));
+  return out;
+}
+
 lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
   std::vector<uint16_t> boards;
   for (const Board& b : boards_->all())

@@ -53,6 +53,9 @@ class IndicatorView final {
   // period. Cells with value 0 are not listed.
   lscb::v1::Snapshot Query(const std::string& board_or_region, const Period& period) const;
 
+  // The periods for which a board (or a region's boards) has any cell.
+  std::vector<Period> PeriodsWithData(const std::string& board_or_region) const;
+
   const Definitions& definitions() const { return *definitions_; }
   const std::string& definitions_version() const { return definitions_->version; }
 

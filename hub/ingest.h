@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -63,6 +64,9 @@ class IngestProcessor final {
   Status ReplayLog(uint64_t from_seq, uint64_t* replayed);
 
   const IngestCounters& counters() const { return counters_; }
+  // The boards whose figures changed since the last call; `all` is set when
+  // a change may reach any board (an injury links across boards).
+  std::set<uint16_t> TakeTouchedBoards(bool* all);
   // The last log position applied to the view.
   uint64_t applied_seq() const { return applied_seq_; }
   void set_applied_seq(uint64_t s) { applied_seq_ = s; }
@@ -78,6 +82,8 @@ class IngestProcessor final {
   const Clock& clock_;
   IngestCounters counters_;
   uint64_t applied_seq_ = 0;
+  std::set<uint16_t> touched_;
+  bool touched_all_ = false;
 };
 
 // The linkage index keys of an event (one per child token); none when the

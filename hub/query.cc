@@ -1,34 +1,54 @@
 #include "hub/query.h"
 
+#include <optional>
+
 namespace lscb::hub {
 
-lscb::v1::QueryReply AnswerQuery(std::string_view bytes, const IndicatorView& view, const BoardRegistry& boards) {
+namespace {
+
+// The ONS code of a board, or the region code for "london" / a region.
+std::optional<std::string> Topic(const BoardRegistry& boards, const std::string& text) {
+  if (auto region = boards.FindRegion(text)) return *region;
+  if (const Board* b = boards.Find(text)) return b->ons_code;
+  return std::nullopt;
+}
+
+}  // namespace
+
+lscb::v1::QueryReply AnswerQuery(std::string_view bytes, const IndicatorView& view, const BoardRegistry& boards,
+                                 uint64_t sequence, const PublishFilter& filter, bool raw_allowed) {
   lscb::v1::QueryReply reply;
   lscb::v1::QueryRequest req;
   if (!req.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     reply.set_error("malformed query: not an lscb.v1.QueryRequest");
     return reply;
   }
-  if (!req.has_snapshot()) {
+  const std::string board = req.has_snapshot() ? req.snapshot().board() : req.state().board();
+  if (!req.has_snapshot() && !req.has_state()) {
     reply.set_error("unsupported query");
     return reply;
   }
-  const auto& s = req.snapshot();
-  std::string target;
-  if (auto region = boards.FindRegion(s.board())) {
-    target = *region;
-  } else if (const Board* b = boards.Find(s.board())) {
-    target = b->ons_code;
-  } else {
-    reply.set_error("unknown board '" + s.board() + "' (give an ONS code, a DfE number, a name or 'london')");
+  auto topic = Topic(boards, board);
+  if (!topic) {
+    reply.set_error("unknown board '" + board + "' (give an ONS code, a DfE number, a name or 'london')");
     return reply;
   }
+  if (req.has_state()) {
+    *reply.mutable_state() = TopicState(view, *topic, sequence, filter);
+    return reply;
+  }
+  const auto& s = req.snapshot();
   auto period = ParsePeriod(s.period());
   if (!period.ok()) {
     reply.set_error(period.status().message());
     return reply;
   }
-  *reply.mutable_snapshot() = view.Query(target, *period);
+  if (s.raw() && !raw_allowed) {
+    reply.set_error("raw (unsuppressed) figures are not allowed here");
+    return reply;
+  }
+  lscb::v1::Snapshot snap = view.Query(*topic, *period);
+  *reply.mutable_snapshot() = (s.raw() || !filter) ? snap : filter(snap);
   return reply;
 }
 

@@ -163,6 +163,33 @@ Result<std::optional<Frames>> Client::Receive(Millis timeout) {
   return ReceiveFrames(impl_->socket, timeout, nullptr, "receiving from " + impl_->endpoint);
 }
 
+struct Subscriber::Impl {
+  zmq::socket_t socket;
+  std::string endpoint;
+};
+
+Subscriber::Subscriber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Subscriber::~Subscriber() = default;
+
+Result<std::unique_ptr<Subscriber>> Subscriber::Connect(Context& ctx, const std::string& endpoint,
+                                                        const std::vector<std::string>& topics) {
+  try {
+    auto impl = std::make_unique<Impl>();
+    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::sub);
+    impl->socket.set(zmq::sockopt::linger, 0);
+    for (const auto& t : topics) impl->socket.set(zmq::sockopt::subscribe, t);
+    impl->socket.connect(endpoint);
+    impl->endpoint = endpoint;
+    return std::unique_ptr<Subscriber>(new Subscriber(std::move(impl)));
+  } catch (const zmq::error_t& e) {
+    return Status::InvalidArgument("cannot connect to " + endpoint + ": " + e.what());
+  }
+}
+
+Result<std::optional<Frames>> Subscriber::Receive(Millis timeout) {
+  return ReceiveFrames(impl_->socket, timeout, nullptr, "receiving from " + impl_->endpoint);
+}
+
 struct Publisher::Impl {
   zmq::socket_t socket;
 };

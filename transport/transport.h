@@ -105,6 +105,21 @@ class Client final {
   std::unique_ptr<Impl> impl_;
 };
 
+// A SUB socket on the live feed, subscribed to topics (prefix match).
+class Subscriber final {
+ public:
+  static Result<std::unique_ptr<Subscriber>> Connect(Context& ctx, const std::string& endpoint,
+                                                     const std::vector<std::string>& topics);
+  ~Subscriber();
+  // nullopt on timeout.
+  Result<std::optional<Frames>> Receive(Millis timeout);
+
+ private:
+  struct Impl;
+  explicit Subscriber(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 // A PUB socket for the live feed.
 class Publisher final {
  public:
