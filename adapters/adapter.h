@@ -1,7 +1,8 @@
 // Agency formats -> Envelopes.
 //
-// Each agency format (feeds.md in the project docs: csc-events, and later
-// police-events, ae-attendances, ...) is an Adapter registered by name. An
+// Each agency format (feeds.md in the project docs: csc-events,
+// police-events, police-counts, ae-attendances, lscb-return) is an Adapter
+// registered by name. An
 // adapter validates every record, pseudonymises the child at source (no name,
 // date of birth, NHS number or postcode is put in an Envelope) and reports
 // every bad record as FILE:LINE: field: problem.
@@ -21,14 +22,19 @@ namespace lscb::adapters {
 class LinkageKey;
 
 // One problem in one record. `line` is the 1-based physical line where the
-// record starts (a quoted field may span lines).
+// record starts (a quoted field may span lines); in a spreadsheet, the row.
 struct RecordError {
   std::string file;
   int line = 0;
   std::string field;
   std::string problem;
+  // Set for spreadsheets (.xlsx): the cell, e.g. "Return!D14", a whole row
+  // ("Return!14:14") or "workbook" for the file as a whole. Empty for text
+  // feeds.
+  std::string cell;
   // "FILE:LINE: field: problem"; "FILE:LINE: problem" when `field` is empty
-  // (a problem with the record as a whole, e.g. an unclosed quote).
+  // (a problem with the record as a whole, e.g. an unclosed quote). When
+  // `cell` is set it replaces the line: "FILE: Return!D14: field: problem".
   std::string ToString() const;
 };
 
@@ -41,7 +47,11 @@ struct ParsedFile {
 
 struct AdapterContext {
   std::shared_ptr<const BoardRegistry> boards;  // required
-  const LinkageKey* linkage = nullptr;          // required; not owned
+  const LinkageKey* linkage = nullptr;          // required by feeds about children; not owned
+  // When the file was read, Unix seconds: stamped on aggregate returns
+  // (ReturnDetail.read_at) so that a later upload supersedes an earlier one.
+  // 0: the time of the Parse call.
+  int64_t read_at = 0;
 };
 
 class Adapter {

@@ -11,5 +11,14 @@ namespace lscb::adapters {
 
 // csc-events: local-authority children's services case records.
 std::unique_ptr<Adapter> NewCscEventsAdapter();
+// police-events: Metropolitan Police records about children, one row per
+// child per record.
+std::unique_ptr<Adapter> NewPoliceEventsAdapter();
+// police-counts: aggregate returns from the Met central contact point.
+std::unique_ptr<Adapter> NewPoliceCountsAdapter();
+// ae-attendances: A&E attendances of children.
+std::unique_ptr<Adapter> NewAeAttendancesAdapter();
+// lscb-return: the Board's spreadsheet return, .xlsx or .csv.
+std::unique_ptr<Adapter> NewLscbReturnAdapter();
 
 }  // namespace lscb::adapters

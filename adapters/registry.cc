@@ -17,6 +17,10 @@ struct Format {
 // instance of each serves all callers.
 constexpr std::array kFormats = {
     Format{"csc-events", &NewCscEventsAdapter},
+    Format{"police-events", &NewPoliceEventsAdapter},
+    Format{"police-counts", &NewPoliceCountsAdapter},
+    Format{"ae-attendances", &NewAeAttendancesAdapter},
+    Format{"lscb-return", &NewLscbReturnAdapter},
 };
 
 struct Instances {
@@ -34,7 +38,7 @@ const Instances& AllAdapters() {
 }  // namespace
 
 std::string RecordError::ToString() const {
-  std::string out = file + ":" + std::to_string(line) + ": ";
+  std::string out = cell.empty() ? file + ":" + std::to_string(line) + ": " : file + ": " + cell + ": ";
   if (!field.empty()) out += field + ": ";
   return out + problem;
 }

@@ -9,6 +9,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler librocksdb-dev
   libspdlog-dev libfmt-dev libsodium-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
+  libzip-dev libexpat1-dev libxlsxwriter-dev
 )
 
 missing=()
