@@ -200,6 +200,19 @@ class RocksStore final : public Store {
     return Scan(kDead, 0, fn);
   }
 
+  Status ScanAll(
+      const std::function<bool(std::string_view, std::string_view, std::string_view)>& fn) override {
+    for (auto* h : handles_) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), h));
+      for (it->SeekToFirst(); it->Valid(); it->Next())
+        if (!fn(h->GetName(), std::string_view(it->key().data(), it->key().size()),
+                std::string_view(it->value().data(), it->value().size())))
+          return Status::Ok();
+      if (!it->status().ok()) return FromRocks(it->status(), "scanning " + dir_);
+    }
+    return Status::Ok();
+  }
+
   Status PutCheckpoint(std::string_view name, std::string_view blob) override {
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;

@@ -105,6 +105,11 @@ class Store {
                               const std::function<bool(std::string_view key)>& fn) = 0;
   virtual Status ScanDeadLetters(const std::function<bool(uint64_t id, std::string_view record)>& fn) = 0;
 
+  // Calls `fn` for every key and value in every column family, decoded (so
+  // compression cannot hide anything): for audits of what the store holds.
+  virtual Status ScanAll(
+      const std::function<bool(std::string_view family, std::string_view key, std::string_view value)>& fn) = 0;
+
   // Checkpoints are written on their own, outside event commits.
   virtual Status PutCheckpoint(std::string_view name, std::string_view blob) = 0;
   virtual Result<std::optional<std::string>> GetCheckpoint(std::string_view name) = 0;
