@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the main job on embedded defaults: a hub with
-# its store in ./demo-data, the sample children's-services feed imported,
-# and the Board's indicator snapshot printed. Run it again: the second import
-# is recognised as duplicates and the figures do not change.
+# its store in ./demo-data, the sample feeds of every agency imported
+# (children's services, the Met Police central feed and its counts, A&E, the
+# Board's spreadsheet return) for three London boroughs, and the Board's
+# indicator snapshot printed. Run it again: every re-sent record is
+# recognised and the figures do not change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -25,16 +27,24 @@ for _ in $(seq 1 100); do
 done
 echo "== hub: $(grep -o 'ready.*' "$DEMO/hub.log")"
 
-echo "== lscb import --format csc-events data/samples/csc-events-sample.csv"
-"$BIN/cli/lscb" import --format csc-events --linkage-secret-file "$DEMO/linkage.secret" \
-  data/samples/csc-events-sample.csv
+import() {
+  local format=$1 file=$2
+  printf '== lscb import --format %-15s %-40s ' "$format" "$file"
+  "$BIN/cli/lscb" import --no-progress --format "$format" --linkage-secret-file "$DEMO/linkage.secret" "$file"
+}
+import csc-events     data/samples/csc-events-sample.csv
+import police-events  data/samples/police-events-sample.csv
+import ae-attendances data/samples/ae-attendances-sample.csv
+import police-counts  data/samples/police-counts-sample.csv
+import lscb-return    data/samples/lscb-return-sample.xlsx
 
 echo
 echo "== lscb snapshot --board london --period FY2007-08 --format table"
 "$BIN/cli/lscb" snapshot --board london --period FY2007-08 --format table
 echo
-echo "== lscb snapshot --board Greenwich --period 2007-Q3 (CSV, first rows)"
-"$BIN/cli/lscb" snapshot --board Greenwich --period 2007-Q3 | head -12
+echo "== lscb snapshot --board Greenwich --period 2007-Q3 (CSV: linked incidents and data-quality flags)"
+"$BIN/cli/lscb" snapshot --board Greenwich --period 2007-Q3 |
+  grep -E '^board|MIS_EPISODES,all,,|DA_CHILD|DQ_|MAPPA_OFFENDERS,all,,|,(both|return),' | head -20
 
 kill -TERM $HUB
 wait $HUB || true
