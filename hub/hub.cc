@@ -6,22 +6,28 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
 
+#include "hub/audit.h"
+#include "hub/disclosure.h"
 #include "hub/feed.h"
 #include "hub/indicator_view.h"
 #include "hub/ingest.h"
+#include "hub/maintenance.h"
 #include "hub/query.h"
 #include "lscb/v1/wire.pb.h"
 #include "store/store.h"
+#include "transport/curve.h"
 #include "transport/transport.h"
+#include "transport/zap.h"
 
 namespace lscb::hub {
 namespace {
 
-constexpr const char* kViewCheckpoint = "indicator_view";
 using transport::Frames;
 using transport::Millis;
 using SteadyClock = std::chrono::steady_clock;
@@ -29,6 +35,7 @@ using SteadyClock = std::chrono::steady_clock;
 // One received ingest message.
 struct Batch {
   std::string peer;
+  std::string principal;   // who sent it (see HubImpl::PrincipalOf)
   bool delimited = false;  // sent by a REQ socket: reply with an empty frame first
   Frames frames;           // [header, event...]
   uint64_t batch_id = 0;
@@ -111,27 +118,18 @@ class HubImpl final : public Hub {
     if (query_thread_.joinable()) query_thread_.join();
     if (writer_thread_.joinable()) writer_thread_.join();
     if (feed_thread_.joinable()) feed_thread_.join();
+    if (zap_thread_.joinable()) zap_thread_.join();
     if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
   Status Init() {
     if (wake_fd_ < 0) return Status::Internal("cannot create an eventfd");
+    Status up = UpgradeStore(*store_, *options_.boards);
+    if (!up.ok()) return up;
     // Restore the view: the checkpoint, then the log tail.
-    uint64_t from = 0;
-    auto cp = store_->GetCheckpoint(kViewCheckpoint);
-    if (!cp.ok()) return cp.status();
-    if (cp->has_value() && (*cp)->size() >= 8) {
-      const std::string& blob = **cp;
-      uint64_t seq = 0;
-      for (int i = 0; i < 8; ++i) seq |= uint64_t{static_cast<uint8_t>(blob[i])} << (8 * i);
-      Status s = view_.Deserialize(std::string_view(blob).substr(8));
-      if (s.ok()) {
-        from = seq;
-      } else {
-        spdlog::warn("indicator view checkpoint not used ({}); rebuilding from the event log", s.message());
-        view_.Clear();
-      }
-    }
+    auto loaded = LoadViewCheckpoint(*store_, view_);
+    if (!loaded.ok()) return loaded.status();
+    const uint64_t from = *loaded;
     uint64_t replayed = 0;
     auto t0 = SteadyClock::now();
     Status s = processor_.ReplayLog(from, &replayed);
@@ -142,16 +140,52 @@ class HubImpl final : public Hub {
     spdlog::info("indicator view restored: checkpoint at log position {}, {} entries replayed in {} ms", from,
                  replayed, ms);
 
+    auto audit = AuditLog::Open(*store_);
+    if (!audit.ok()) return audit.status();
+    audit_ = *audit;
+    processor_.set_audit_log(audit_);
+    processor_.set_access_policy(options_.access);
+
+    // With CURVE, the ZAP handler is bound before the sockets it guards.
+    const bool curve = !options_.curve_secret_key.empty();
+    if (curve) {
+      auto zap = transport::ZapHandler::Bind(ctx_, [this](const transport::ZapRequest& r, std::string* denial) {
+        auto name = options_.access->Authenticate(r.domain, r.mechanism, r.client_public_key, denial);
+        if (!name) OnConnectionRefused(r, *denial);
+        return name;
+      });
+      if (!zap.ok()) return zap.status();
+      zap_ = std::move(zap.value());
+      auto pub = transport::CurvePublicKeyOf(options_.curve_secret_key);
+      spdlog::info("CURVE on every socket: hub public key {}, {} principals", pub.ok() ? *pub : "?",
+                   options_.access->principals().size());
+    } else {
+      spdlog::warn(
+          "*** PLAINTEXT: no CURVE keys are configured. Connections are neither encrypted nor authenticated, and "
+          "every peer may send any event and read every figure. Configure [curve] and [[principal]] (see "
+          "docs/security.md) for anything but a test. ***");
+    }
+    auto secure = [&](auto& o, std::string_view domain) {
+      if (!curve) return;
+      o.curve_secret_key = options_.curve_secret_key;
+      o.zap_domain = std::string(domain);
+    };
     transport::ServerOptions so;
     so.high_water_mark = options_.high_water_mark;
     so.max_message_bytes = options_.max_message_bytes;
+    secure(so, kIngestDomain);
     auto ingest = transport::Server::Bind(ctx_, options_.ingest_endpoint, so);
     if (!ingest.ok()) return ingest.status();
     ingest_ = std::move(ingest.value());
-    auto query = transport::Server::Bind(ctx_, options_.query_endpoint, transport::ServerOptions{});
+    transport::ServerOptions qo;
+    secure(qo, kQueryDomain);
+    auto query = transport::Server::Bind(ctx_, options_.query_endpoint, qo);
     if (!query.ok()) return query.status();
     query_ = std::move(query.value());
-    auto feed = transport::Publisher::Bind(ctx_, options_.feed_endpoint);
+    transport::PublisherOptions po;
+    secure(po, kFeedDomain);
+    po.authorise_subscriptions = curve;
+    auto feed = transport::Publisher::Bind(ctx_, options_.feed_endpoint, po);
     if (!feed.ok()) return feed.status();
     feed_ = std::move(feed.value());
     endpoints_ = {ingest_->endpoint(), feed_->endpoint(), query_->endpoint()};
@@ -189,9 +223,16 @@ class HubImpl final : public Hub {
     feed_thread_ = std::thread([this] {
       while (!stop_.load()) {
         publisher_->PublishDue();
+        HandleSubscriptions();
         std::this_thread::sleep_for(Millis(50));
       }
     });
+    if (zap_) {
+      zap_thread_ = std::thread([this] {
+        while (!stop_.load())
+          if (!zap_->Serve(Millis(100)).ok()) return;
+      });
+    }
     spdlog::info("ready: ingest={} feed={} query={} data={} log_position={} definitions={}", endpoints_.ingest,
                  endpoints_.feed, endpoints_.query, store_->dir(), processor_.applied_seq(),
                  options_.definitions->version);
@@ -230,6 +271,7 @@ class HubImpl final : public Hub {
     SendReplies();
     if (query_thread_.joinable()) query_thread_.join();
     if (feed_thread_.joinable()) feed_thread_.join();
+    if (zap_thread_.joinable()) zap_thread_.join();
     Status cp = MaybeCheckpoint(true);
     if (!cp.ok()) spdlog::error("final checkpoint failed: {}", cp.message());
     const auto& c = processor_.counters();
@@ -245,12 +287,13 @@ class HubImpl final : public Hub {
   }
 
   void ReceiveBatches() {
-    std::string peer;
+    std::string peer, user;
     for (int i = 0; i < 1024 && queue_.has_room(); ++i) {
-      auto got = ingest_->Receive(peer, Millis(0));
+      auto got = ingest_->Receive(peer, Millis(0), &user);
       if (!got.ok() || !got->has_value()) return;
       Batch b;
       b.peer = peer;
+      b.principal = PrincipalOf(user);
       b.frames = std::move(**got);
       if (!b.frames.empty() && b.frames[0].empty()) {
         b.delimited = true;
@@ -283,13 +326,15 @@ class HubImpl final : public Hub {
       }
       Status cp = MaybeCheckpoint(false);
       if (!cp.ok()) spdlog::error("checkpoint failed (will retry): {}", cp.message());
+      RunBackups();
     }
+    RunBackups();
   }
 
   Status CommitGroup(const std::vector<Batch>& batches) {
     std::vector<IncomingEvent> events;
     for (const Batch& b : batches)
-      for (size_t i = 1; i < b.frames.size(); ++i) events.push_back({b.frames[i], "anonymous"});
+      for (size_t i = 1; i < b.frames.size(); ++i) events.push_back({b.frames[i], b.principal});
     auto t0 = SteadyClock::now();
     auto acks = processor_.ProcessGroup(events);
     if (!acks.ok()) return acks.status();
@@ -365,6 +410,23 @@ class HubImpl final : public Hub {
     }
   }
 
+  // Writer thread: backups asked for over the query socket run between
+  // groups, so the copy holds whole groups only.
+  void RunBackups() {
+    std::deque<std::shared_ptr<BackupJob>> jobs;
+    {
+      std::lock_guard lock(jobs_mu_);
+      jobs.swap(jobs_);
+    }
+    for (auto& job : jobs) {
+      Status s = store_->CreateCheckpoint(job->out_dir);
+      uint64_t seq = processor_.applied_seq();
+      if (s.ok()) spdlog::info("backup written to {} (log position {})", job->out_dir, seq);
+      else spdlog::error("backup to {} failed: {}", job->out_dir, s.message());
+      job->done.set_value({s, seq});
+    }
+  }
+
   // Writer thread (and Run after the writer stopped).
   Status MaybeCheckpoint(bool force) {
     uint64_t seq = processor_.applied_seq();
@@ -373,44 +435,182 @@ class HubImpl final : public Hub {
     if (!force && events_since_checkpoint_ < options_.checkpoint_every_events &&
         now - last_checkpoint_ < options_.checkpoint_interval)
       return Status::Ok();
-    std::string blob(8, '\0');
-    for (int i = 0; i < 8; ++i) blob[i] = static_cast<char>((seq >> (8 * i)) & 0xFF);
+    Status s;
     {
       std::shared_lock lock(view_mutex_);
-      blob += view_.Serialize();
+      s = SaveViewCheckpoint(*store_, view_, seq);
     }
-    Status s = store_->PutCheckpoint(kViewCheckpoint, blob);
     if (s.ok()) {
       checkpointed_seq_ = seq;
       events_since_checkpoint_ = 0;
       last_checkpoint_ = now;
-      spdlog::debug("indicator view checkpointed at log position {} ({} bytes)", seq, blob.size());
+      spdlog::debug("indicator view checkpointed at log position {}", seq);
     }
     return s;
   }
 
+  // Query thread: hands a backup to the writer and waits for it.
+  lscb::v1::QueryReply Backup(const std::string& out_dir) {
+    lscb::v1::QueryReply reply;
+    if (out_dir.empty() || out_dir[0] != '/') {
+      reply.set_error("backup: the output folder must be an absolute path");
+      return reply;
+    }
+    auto job = std::make_shared<BackupJob>();
+    job->out_dir = out_dir;
+    auto done = job->done.get_future();
+    {
+      std::lock_guard lock(jobs_mu_);
+      jobs_.push_back(job);
+    }
+    while (done.wait_for(Millis(100)) != std::future_status::ready) {
+      if (stop_.load()) {
+        reply.set_error("backup: the hub is stopping");
+        return reply;
+      }
+    }
+    auto [status, seq] = done.get();
+    if (!status.ok()) {
+      reply.set_error("backup: " + status.message());
+      return reply;
+    }
+    reply.mutable_backup()->set_dir(out_dir);
+    reply.mutable_backup()->set_log_position(seq);
+    return reply;
+  }
+
   void ServeQueries() {
-    std::string peer;
+    std::string peer, user;
     while (!stop_.load()) {
-      auto got = query_->Receive(peer, Millis(100));
+      auto got = query_->Receive(peer, Millis(100), &user);
       if (!got.ok()) return;
       if (!got->has_value()) continue;
       Frames frames = std::move(**got);
       bool delimited = !frames.empty() && frames[0].empty();
       if (delimited) frames.erase(frames.begin());
       lscb::v1::QueryReply reply;
-      if (frames.size() != 1) {
+      lscb::v1::QueryRequest request;
+      const std::string principal = PrincipalOf(user);
+      std::optional<QueryTarget> target;
+      if (frames.size() == 1) target = InspectQuery(frames[0], *options_.boards);
+      const std::string refused = RefuseQuery(principal, target);
+      if (!refused.empty()) {
+        reply.set_error(refused);
+      } else if (frames.size() == 1 && request.ParseFromString(frames[0]) && request.has_backup()) {
+        reply = Backup(request.backup().out_dir());
+      } else if (frames.size() != 1) {
         reply.set_error("malformed query: expected one lscb.v1.QueryRequest frame");
       } else {
         std::shared_lock lock(view_mutex_);
         reply = AnswerQuery(frames[0], view_, *options_.boards, processor_.applied_seq(), options_.publish_filter,
-                            options_.allow_raw_queries);
+                            options_.allow_raw_queries && MayReadRaw(principal));
       }
+      if (target) AuditQuery(principal, *target, reply);
       Frames out;
       if (delimited) out.emplace_back();
       out.push_back(reply.SerializeAsString());
       (void)query_->Send(peer, out);
     }
+  }
+
+  // The principal of a message whose ZAP user id is `user_id`: every peer
+  // is "anonymous" in plaintext; under CURVE every peer has a user id (the
+  // ZAP handler gives one to every peer it lets in).
+  std::string PrincipalOf(const std::string& user_id) const {
+    if (!options_.access) return "anonymous";
+    return user_id.empty() ? "unauthenticated" : user_id;
+  }
+
+  bool MayReadRaw(const std::string& principal) const {
+    return !options_.access || options_.access->MayReadRaw(principal);
+  }
+
+  // Query thread: why `principal` may not have what `target` asks for; ""
+  // when it may (or when AnswerQuery will refuse it anyway).
+  std::string RefuseQuery(const std::string& principal, const std::optional<QueryTarget>& target) const {
+    if (!options_.access || !target) return "";
+    if (target->action == "snapshot" || target->action == "state") {
+      if (target->topic.empty()) return "";  // unknown board: AnswerQuery says so
+      if (!options_.access->MayRead(principal, target->topic))
+        return "not authorised: principal " + principal + " may not read board " + target->board.substr(0, 40);
+      if (target->raw && !(options_.allow_raw_queries && MayReadRaw(principal)))
+        return "not authorised: principal " + principal + " may not see raw (unsuppressed) figures";
+      return "";
+    }
+    const Principal* p = options_.access->Find(principal);
+    if (!p || p->role != Role::kAdmin) return "not authorised: only an admin may ask for " + target->action;
+    return "";
+  }
+
+  // Query thread.
+  void AuditQuery(const std::string& principal, const QueryTarget& target, const lscb::v1::QueryReply& reply) {
+    AuditRecord r;
+    r.time = options_.clock->NowSeconds();
+    r.principal = principal;
+    r.action = target.action;
+    r.outcome = reply.error().empty() ? "served" : "refused";
+    r.board = target.topic.empty() ? target.board.substr(0, 40) : target.topic;
+    r.period = target.period.substr(0, 40);
+    r.raw = target.raw;
+    r.reason = reply.error();
+    WriteAudit(r);
+  }
+
+  // Any thread: an audit record on its own.
+  void WriteAudit(const AuditRecord& r) {
+    Status s = audit_->Write(r);
+    if (!s.ok()) spdlog::error("audit log: {}", s.message());
+  }
+
+  // ZAP thread: a handshake refused. Logged and audited, at most once a
+  // minute for the same key, address and socket.
+  void OnConnectionRefused(const transport::ZapRequest& r, const std::string& why) {
+    auto now = SteadyClock::now();
+    std::string key = r.domain + " " + r.address + " " + r.client_public_key;
+    auto it = refusals_.find(key);
+    if (it != refusals_.end() && now - it->second < std::chrono::minutes(1)) return;
+    if (refusals_.size() > 10000) refusals_.clear();
+    refusals_[key] = now;
+    const Principal* p = options_.access->FindByKey(r.client_public_key);
+    spdlog::warn("refused a connection to the {} socket from {}: {} (key {})", r.domain, r.address, why,
+                 r.client_public_key.empty() ? r.mechanism : r.client_public_key);
+    AuditRecord a;
+    a.time = options_.clock->NowSeconds();
+    a.principal = p ? p->name : "unknown";
+    a.action = "connect";
+    a.outcome = "denied";
+    a.board = r.domain;
+    a.reason = why + " (from " + r.address + ", key " + r.client_public_key + ")";
+    WriteAudit(a);
+  }
+
+  // Feed thread: under CURVE a subscription takes effect only when its
+  // principal may read every topic it matches (prefix match).
+  void HandleSubscriptions() {
+    if (!options_.access) return;
+    auto refused = feed_->HandleSubscriptions([this](const std::string& user, const std::string& prefix) {
+      const std::string principal = PrincipalOf(user);
+      size_t matched = 0;
+      bool ok = true;
+      for (const auto& t : publisher_->topics()) {
+        if (!t.starts_with(prefix)) continue;
+        ++matched;
+        ok = ok && options_.access->MayRead(principal, t);
+      }
+      ok = ok && matched > 0;
+      AuditRecord r;
+      r.time = options_.clock->NowSeconds();
+      r.principal = principal;
+      r.action = "subscribe";
+      r.outcome = ok ? "allowed" : "refused";
+      r.board = prefix.substr(0, 40);
+      if (!ok)
+        r.reason = matched == 0 ? "no topic matches" : "not authorised: principal " + principal + " may not read every board it matches";
+      WriteAudit(r);
+      if (!ok) spdlog::warn("feed: refused subscription of {} to '{}'", principal, r.board);
+      return ok;
+    });
+    if (!refused.ok()) spdlog::debug("feed subscriptions: {}", refused.status().message());
   }
 
   HubOptions options_;
@@ -425,12 +625,22 @@ class HubImpl final : public Hub {
   std::unique_ptr<transport::Server> query_;    // query thread only
   std::unique_ptr<transport::Publisher> feed_;  // feed thread only
   std::unique_ptr<FeedPublisher> publisher_;     // PublishDue: feed thread only
+  std::unique_ptr<transport::ZapHandler> zap_;  // ZAP thread only; CURVE only
+  std::thread zap_thread_;
+  std::map<std::string, SteadyClock::time_point> refusals_;  // ZAP thread only
+  std::shared_ptr<AuditLog> audit_;                          // thread-safe
   BoundEndpoints endpoints_;
   std::atomic<bool> stop_{false};
   std::thread query_thread_, writer_thread_, feed_thread_;
   std::mutex replies_mu_;
   std::deque<Reply> replies_;          // guarded by replies_mu_
   std::deque<Reply> pending_replies_;  // receiver thread only
+  struct BackupJob {
+    std::string out_dir;
+    std::promise<std::pair<Status, uint64_t>> done;
+  };
+  std::mutex jobs_mu_;
+  std::deque<std::shared_ptr<BackupJob>> jobs_;  // guarded by jobs_mu_
   mutable std::mutex stats_mu_;
   HubStats stats_;  // guarded by stats_mu_
   // Writer thread only (and Run once the writer has stopped).
@@ -448,6 +658,23 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
   if (!options.boards) options.boards = BoardRegistry::Default();
   if (!options.definitions) options.definitions = DefaultDefinitions();
   if (options.max_queued_events < options.max_group_events) options.max_queued_events = options.max_group_events;
+  if (!options.curve_secret_key.empty()) {
+    if (!transport::CurveAvailable())
+      return Status::FailedPrecondition("CURVE is configured but this ZeroMQ library was built without it");
+    if (!transport::IsCurveKey(options.curve_secret_key))
+      return Status::InvalidArgument("the hub's CURVE secret key is not a key (40 characters of Z85)");
+    if (!options.access || options.access->principals().empty())
+      return Status::InvalidArgument("CURVE is configured but no principal is: list them ([[principal]])");
+    // Under CURVE, subscribers without the raw right are never served
+    // unsuppressed figures: disclosure control is on by default.
+    if (!options.publish_filter) {
+      DisclosureRule rule;
+      options.publish_filter = [rule](const lscb::v1::Snapshot& s) { return Suppress(s, rule); };
+    }
+  } else if (options.access) {
+    return Status::InvalidArgument("principals are configured but CURVE is not: principals are known by their "
+                                   "CURVE keys ([curve] secret_key_file)");
+  }
   store::Options so;
   so.sync_writes = options.sync_writes;
   so.before_commit = options.before_commit;

@@ -5,8 +5,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <iostream>
 #include <thread>
 
+#include "hub/admin.h"
 #include "hub/config.h"
 #include "hub/hub.h"
 
@@ -22,6 +24,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "debug, info, warn or error");
   app.add_option("--definitions", definitions, "indicator definition set (TOML); the built-in v1 by default");
   app.add_flag("--sync-writes", sync_writes, "fsync each commit (survives power loss)");
+  app.require_subcommand(0, 1);
+  app.fallthrough();
+  std::string backup_out, restore_from;
+  auto* backup = app.add_subcommand("backup", "write a consistent copy of the store (also while the hub runs)");
+  backup->add_option("--out", backup_out, "a new folder for the copy")->required();
+  auto* restore = app.add_subcommand("restore", "put a backup in place as the data folder");
+  restore->add_option("--from", restore_from, "the backup folder")->required();
+  auto* rebuild = app.add_subcommand(
+      "rebuild", "recompute the indicator view from the event log under --definitions (hub stopped)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -56,6 +67,9 @@ int main(int argc, char** argv) {
   }
   if (!log_level.empty()) config.log_level = log_level;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (*backup) return lscb::hub::RunBackup(o, backup_out, std::cout, std::cerr);
+  if (*restore) return lscb::hub::RunRestore(o, restore_from, std::cout, std::cerr);
+  if (*rebuild) return lscb::hub::RunRebuild(o, std::cout, std::cerr);
   if (o.data_dir.empty()) {
     spdlog::error("no data folder: give --data-dir DIR or data_dir in the config file");
     return 2;

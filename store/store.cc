@@ -5,12 +5,16 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 #include <vector>
 
 namespace lscb::store {
@@ -22,9 +26,12 @@ constexpr const char* kIdemCf = "idempotency";
 constexpr const char* kDeadCf = "dead_letters";
 constexpr const char* kCheckpointCf = "checkpoints";
 constexpr const char* kLinkageCf = "linkage";
+constexpr const char* kAuditCf = "audit";
 constexpr const char* kSchemaKey = "schema_version";
 
-enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kLinkage, kCfCount };
+// The families opened at start, in this order; kAudit (created on first
+// use) is kept apart.
+enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kLinkage, kCfCount, kAudit = kCfCount };
 
 void PutBigEndian(char* out, uint64_t v) {
   for (int i = 7; i >= 0; --i) {
@@ -117,6 +124,11 @@ void WriteSet::DeleteLinkKey(std::string_view key) {
   ++count_;
 }
 
+void WriteSet::PutAudit(std::string_view key, std::string_view record) {
+  impl_->ops.push_back({kAudit, std::string(key), std::string(record)});
+  ++count_;
+}
+
 void WriteSet::Clear() {
   impl_->ops.clear();
   impl_->batch.Clear();
@@ -128,16 +140,30 @@ void WriteSet::Clear() {
 class RocksStore final : public Store {
  public:
   RocksStore(std::string dir, Options options, std::unique_ptr<rocksdb::DB> db,
-             std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : dir_(std::move(dir)), options_(std::move(options)), db_(std::move(db)), handles_(std::move(handles)) {
+             std::vector<rocksdb::ColumnFamilyHandle*> handles, uint32_t schema_found)
+      : dir_(std::move(dir)),
+        options_(std::move(options)),
+        db_(std::move(db)),
+        handles_(std::move(handles)),
+        schema_found_(schema_found) {
     last_event_seq_ = LastNumericKey(db_.get(), handles_[kEvents]);
     last_dead_id_ = LastNumericKey(db_.get(), handles_[kDead]);
   }
 
   ~RocksStore() override {
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    if (audit_cf_) db_->DestroyColumnFamilyHandle(audit_cf_);
     db_->Close().PermitUncheckedError();
+    if (!secondary_dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(secondary_dir_, ec);
+    }
   }
+
+  // Open: the audit family when the store has one. OpenReader: the folder
+  // of the secondary instance's own files, removed on close.
+  void set_audit_family(rocksdb::ColumnFamilyHandle* h) { audit_cf_ = h; }
+  void set_secondary_dir(std::string d) { secondary_dir_ = std::move(d); }
 
   Status Commit(WriteSet& writes) override {
     if (options_.before_commit) {
@@ -147,8 +173,15 @@ class RocksStore final : public Store {
     auto& impl = *writes.impl_;
     impl.batch.Clear();
     for (const auto& op : impl.ops) {
-      rocksdb::Status s = op.erase ? impl.batch.Delete(handles_[op.cf], op.key)
-                                   : impl.batch.Put(handles_[op.cf], op.key, op.value);
+      rocksdb::ColumnFamilyHandle* cf = nullptr;
+      if (op.cf == kAudit) {
+        auto a = AuditFamily(true);
+        if (!a.ok()) return a.status();
+        cf = *a;
+      } else {
+        cf = handles_[op.cf];
+      }
+      rocksdb::Status s = op.erase ? impl.batch.Delete(cf, op.key) : impl.batch.Put(cf, op.key, op.value);
       if (!s.ok()) return FromRocks(s, "staging a commit");
     }
     rocksdb::WriteOptions wo;
@@ -200,12 +233,60 @@ class RocksStore final : public Store {
     return Scan(kDead, 0, fn);
   }
 
+  Status PutAudit(std::string_view key, std::string_view record) override {
+    auto cf = AuditFamily(true);
+    if (!cf.ok()) return cf.status();
+    rocksdb::WriteOptions wo;
+    wo.sync = options_.sync_writes;
+    return FromRocks(db_->Put(wo, *cf, rocksdb::Slice(key.data(), key.size()),
+                              rocksdb::Slice(record.data(), record.size())),
+                     "writing the audit log of " + dir_);
+  }
+
+  Status ScanAudit(std::string_view from_key,
+                   const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    auto cf = AuditFamily(false);
+    if (!cf.ok()) return cf.status();
+    if (!*cf) return Status::Ok();
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, *cf));
+    for (it->Seek(rocksdb::Slice(from_key.data(), from_key.size())); it->Valid(); it->Next())
+      if (!fn(std::string_view(it->key().data(), it->key().size()),
+              std::string_view(it->value().data(), it->value().size())))
+        return Status::Ok();
+    return FromRocks(it->status(), "scanning the audit log of " + dir_);
+  }
+
+  Result<std::optional<std::string>> LastAuditKey() override {
+    auto cf = AuditFamily(false);
+    if (!cf.ok()) return cf.status();
+    if (!*cf) return std::optional<std::string>();
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), *cf));
+    it->SeekToLast();
+    if (!it->Valid()) {
+      Status s = FromRocks(it->status(), "reading the audit log of " + dir_);
+      if (!s.ok()) return s;
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>(it->key().ToString());
+  }
+
   Status ScanAll(
       const std::function<bool(std::string_view, std::string_view, std::string_view)>& fn) override {
     for (auto* h : handles_) {
       std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), h));
       for (it->SeekToFirst(); it->Valid(); it->Next())
         if (!fn(h->GetName(), std::string_view(it->key().data(), it->key().size()),
+                std::string_view(it->value().data(), it->value().size())))
+          return Status::Ok();
+      if (!it->status().ok()) return FromRocks(it->status(), "scanning " + dir_);
+    }
+    auto audit = AuditFamily(false);
+    if (audit.ok() && *audit) {
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), *audit));
+      for (it->SeekToFirst(); it->Valid(); it->Next())
+        if (!fn(kAuditCf, std::string_view(it->key().data(), it->key().size()),
                 std::string_view(it->value().data(), it->value().size())))
           return Status::Ok();
       if (!it->status().ok()) return FromRocks(it->status(), "scanning " + dir_);
@@ -230,6 +311,23 @@ class RocksStore final : public Store {
     return std::optional<std::string>(std::move(v));
   }
 
+  uint32_t schema_version_found() const override { return schema_found_; }
+
+  Status SetSchemaVersion(uint32_t version) override {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Put(wo, handles_[kMeta], kSchemaKey, std::to_string(version)), "writing the schema version");
+  }
+
+  Status CreateCheckpoint(const std::string& out_dir) override {
+    rocksdb::Checkpoint* raw = nullptr;
+    Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "preparing a checkpoint of " + dir_);
+    if (!s.ok()) return s;
+    std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    // Flush the memtables first so the copy holds no WAL to replay.
+    return FromRocks(cp->CreateCheckpoint(out_dir, 0), "writing a checkpoint to " + out_dir);
+  }
+
   uint64_t last_event_seq() const override { return last_event_seq_; }
   uint64_t last_dead_letter_id() const override { return last_dead_id_; }
 
@@ -248,6 +346,19 @@ class RocksStore final : public Store {
   const std::string& dir() const override { return dir_; }
 
  private:
+  // The audit family; created when `create` and missing (nullptr when
+  // missing and not `create`). Thread-safe.
+  Result<rocksdb::ColumnFamilyHandle*> AuditFamily(bool create) {
+    std::lock_guard lock(audit_mu_);
+    if (audit_cf_ || !create) return audit_cf_;
+    rocksdb::ColumnFamilyOptions cfo;
+    rocksdb::ColumnFamilyHandle* h = nullptr;
+    Status s = FromRocks(db_->CreateColumnFamily(cfo, kAuditCf, &h), "creating the audit log of " + dir_);
+    if (!s.ok()) return s;
+    audit_cf_ = h;
+    return audit_cf_;
+  }
+
   Status Scan(CfIndex cf, uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) {
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
@@ -266,6 +377,10 @@ class RocksStore final : public Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::atomic<uint64_t> last_event_seq_{0};
   std::atomic<uint64_t> last_dead_id_{0};
+  std::mutex audit_mu_;
+  rocksdb::ColumnFamilyHandle* audit_cf_ = nullptr;  // guarded by audit_mu_
+  std::string secondary_dir_;
+  uint32_t schema_found_ = kSchemaVersion;
 };
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
@@ -302,6 +417,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
       {kMetaCf, cf_options(false)},      {kEventsCf, cf_options(false)}, {kIdemCf, cf_options(true)},
       {kDeadCf, cf_options(false)},      {kCheckpointCf, cf_options(false)}, {kLinkageCf, cf_options(false)},
   };
+  // The audit family is opened when the store has one (it is created by
+  // the first audit write).
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok() &&
+      std::find(existing.begin(), existing.end(), kAuditCf) != existing.end())
+    cfs.push_back({kAuditCf, cf_options(false)});
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles, &raw);
@@ -322,6 +443,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   std::unique_ptr<rocksdb::DB> db(raw);
 
   std::string version;
+  uint32_t found = kSchemaVersion;
   s = db->Get(rocksdb::ReadOptions(), handles[kMeta], kSchemaKey, &version);
   if (s.IsNotFound()) {
     s = db->Put(rocksdb::WriteOptions(), handles[kMeta], kSchemaKey, std::to_string(kSchemaVersion));
@@ -338,12 +460,88 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
                                         version + "; this build reads schema " + std::to_string(kSchemaVersion) +
                                         " and older)");
     }
+    found = v;
   }
   if (!s.ok()) {
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     return FromRocks(s, "reading the schema version of " + dir);
   }
-  return std::unique_ptr<Store>(new RocksStore(dir, options, std::move(db), std::move(handles)));
+  rocksdb::ColumnFamilyHandle* audit = nullptr;
+  if (handles.size() > kCfCount) {
+    audit = handles.back();
+    handles.pop_back();
+  }
+  auto store = std::make_unique<RocksStore>(dir, options, std::move(db), std::move(handles), found);
+  store->set_audit_family(audit);
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Status::NotFound("no data folder " + dir);
+  rocksdb::Options db_options;
+  db_options.create_if_missing = false;
+  db_options.max_open_files = -1;  // required of a secondary instance
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
+  if (!s.ok()) return Status::NotFound("data folder " + dir + " holds no hub store (" + s.ToString() + ")");
+  const std::vector<std::string> known = {kMetaCf, kEventsCf, kIdemCf, kDeadCf, kCheckpointCf, kLinkageCf};
+  for (const auto& n : names)
+    if (n != kAuditCf && std::find(known.begin(), known.end(), n) == known.end())
+      return Status::FailedPrecondition("data folder " + dir + " holds column families this build does not know; "
+                                        "it was written by a newer lscb-hub");
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const auto& n : known) {
+    if (std::find(names.begin(), names.end(), n) == names.end())
+      return Status::FailedPrecondition("data folder " + dir + " was written by an older lscb-hub; start this "
+                                        "lscb-hub on it once to upgrade it");
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  }
+  const bool has_audit = std::find(names.begin(), names.end(), kAuditCf) != names.end();
+  if (has_audit) cfs.emplace_back(kAuditCf, rocksdb::ColumnFamilyOptions());
+
+  std::string tmpl = (std::filesystem::temp_directory_path() / "lscb-reader-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) return Status::IoError(std::string("cannot create a temporary folder: ") + std::strerror(errno));
+  auto drop_tmp = [&] {
+    std::error_code ec;
+    std::filesystem::remove_all(tmpl, ec);
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::OpenAsSecondary(db_options, dir, tmpl, cfs, &handles, &raw);
+  if (!s.ok()) {
+    drop_tmp();
+    if (s.ToString().find("Permission denied") != std::string::npos)
+      return Status::IoError("data folder " + dir + " cannot be read: permission denied");
+    return FromRocks(s, "opening data folder " + dir + " for reading");
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  (void)db->TryCatchUpWithPrimary();
+  std::string version;
+  uint32_t found = 0;
+  if (db->Get(rocksdb::ReadOptions(), handles[kMeta], kSchemaKey, &version).ok()) {
+    try {
+      found = static_cast<uint32_t>(std::stoul(version));
+    } catch (...) {
+      found = UINT32_MAX;
+    }
+  }
+  if (found > kSchemaVersion) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    drop_tmp();
+    return Status::FailedPrecondition("data folder " + dir + " was written by a newer lscb-hub (schema " + version +
+                                      ")");
+  }
+  rocksdb::ColumnFamilyHandle* audit = nullptr;
+  if (has_audit) {
+    audit = handles.back();
+    handles.pop_back();
+  }
+  auto store = std::make_unique<RocksStore>(dir, Options{}, std::move(db), std::move(handles), found);
+  store->set_audit_family(audit);
+  store->set_secondary_dir(tmpl);
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace lscb::store

@@ -8,6 +8,9 @@
 //   checkpoints   name -> opaque blob
 //   linkage       an index key chosen by the hub (token x kind x board x
 //                 time) -> empty; scanned by range
+//   audit         a time-ordered key chosen by the hub (hub/audit.h) -> an
+//                 audit record; created by the first audit write, so that
+//                 a store that never had one keeps its earlier layout
 //
 // A WriteSet is applied atomically by Commit: one RocksDB WriteBatch with the
 // write-ahead log on. With Options::sync_writes the WAL is also fsynced, so a
@@ -31,8 +34,11 @@
 namespace lscb::store {
 
 // The layout version this build writes. A store with a higher version is
-// refused; see Store::Open.
-inline constexpr uint32_t kSchemaVersion = 1;
+// refused; an older one is opened as it is and reported by
+// schema_version_found(), so that the hub can upgrade it (and then call
+// SetSchemaVersion). Versions: 1 — events, idempotency, dead letters,
+// checkpoints; 2 — adds the linkage index.
+inline constexpr uint32_t kSchemaVersion = 2;
 
 struct Options {
   // Create an empty store when `dir` has none.
@@ -65,6 +71,7 @@ class WriteSet final {
   void PutDeadLetter(uint64_t id, std::string_view record);
   void PutLinkKey(std::string_view key);
   void DeleteLinkKey(std::string_view key);
+  void PutAudit(std::string_view key, std::string_view record);
   size_t count() const { return count_; }
   void Clear();
 
@@ -89,6 +96,13 @@ class Store {
   // be read.
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const Options& options);
 
+  // Opens an existing store for reading only, as a RocksDB secondary
+  // instance: it takes no lock, so it works while a hub has the store open
+  // (and sees what that hub had written when the reader was opened) or when
+  // none has. Writes fail with FailedPrecondition. NotFound when `dir`
+  // holds no store.
+  static Result<std::unique_ptr<Store>> OpenReader(const std::string& dir);
+
   virtual ~Store() = default;
 
   virtual Status Commit(WriteSet& writes) = 0;
@@ -105,6 +119,16 @@ class Store {
                               const std::function<bool(std::string_view key)>& fn) = 0;
   virtual Status ScanDeadLetters(const std::function<bool(uint64_t id, std::string_view record)>& fn) = 0;
 
+  // The audit log. Records come with event commits (WriteSet::PutAudit) or
+  // on their own (PutAudit, thread-safe: for queries and connections).
+  virtual Status PutAudit(std::string_view key, std::string_view record) = 0;
+  // Calls `fn` for each audit record with key >= `from_key`, in key order,
+  // until it returns false.
+  virtual Status ScanAudit(std::string_view from_key,
+                           const std::function<bool(std::string_view key, std::string_view record)>& fn) = 0;
+  // The greatest audit key, nullopt when there is none.
+  virtual Result<std::optional<std::string>> LastAuditKey() = 0;
+
   // Calls `fn` for every key and value in every column family, decoded (so
   // compression cannot hide anything): for audits of what the store holds.
   virtual Status ScanAll(
@@ -113,6 +137,15 @@ class Store {
   // Checkpoints are written on their own, outside event commits.
   virtual Status PutCheckpoint(std::string_view name, std::string_view blob) = 0;
   virtual Result<std::optional<std::string>> GetCheckpoint(std::string_view name) = 0;
+
+  // The schema version the store had when opened (kSchemaVersion for a new
+  // store).
+  virtual uint32_t schema_version_found() const = 0;
+  virtual Status SetSchemaVersion(uint32_t version) = 0;
+
+  // Writes a consistent copy of the whole store to `out_dir` (which must not
+  // exist), using hard links where possible: a RocksDB checkpoint.
+  virtual Status CreateCheckpoint(const std::string& out_dir) = 0;
 
   // The highest event seq / dead-letter id committed (0 when none), as found
   // at open and advanced by Commit.

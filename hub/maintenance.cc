@@ -1,0 +1,104 @@
+#include "hub/maintenance.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <shared_mutex>
+
+#include "hub/ingest.h"
+#include "lscb/v1/event.pb.h"
+#include "lscb/v1/store.pb.h"
+
+namespace lscb::hub {
+namespace {
+
+constexpr const char* kViewCheckpoint = "indicator_view";
+
+}  // namespace
+
+Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64_t seq) {
+  std::string blob(8, '\0');
+  for (int i = 0; i < 8; ++i) blob[i] = static_cast<char>((seq >> (8 * i)) & 0xFF);
+  blob += view.Serialize();
+  return store.PutCheckpoint(kViewCheckpoint, blob);
+}
+
+Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view) {
+  auto cp = store.GetCheckpoint(kViewCheckpoint);
+  if (!cp.ok()) return cp.status();
+  if (!cp->has_value() || (*cp)->size() < 8) return uint64_t{0};
+  const std::string& blob = **cp;
+  uint64_t seq = 0;
+  for (int i = 0; i < 8; ++i) seq |= uint64_t{static_cast<uint8_t>(blob[i])} << (8 * i);
+  Status s = view.Deserialize(std::string_view(blob).substr(8));
+  if (!s.ok()) {
+    spdlog::warn("indicator view checkpoint not used ({}); rebuilding from the event log", s.message());
+    view.Clear();
+    return uint64_t{0};
+  }
+  return seq;
+}
+
+Status UpgradeStore(store::Store& store, const BoardRegistry& boards) {
+  const uint32_t found = store.schema_version_found();
+  if (found >= store::kSchemaVersion) return Status::Ok();
+  spdlog::info("upgrading the store in {} from schema {} to {}", store.dir(), found, store::kSchemaVersion);
+  if (found < 2) {
+    // v2 adds the linkage index: one key per child token of every linkable
+    // event that is the current version of its record.
+    std::set<uint64_t> replaced;
+    lscb::v1::LogEntry entry;
+    Status s = store.ScanEvents(1, [&](uint64_t, std::string_view raw) {
+      if (entry.ParseFromArray(raw.data(), static_cast<int>(raw.size())) && entry.replaces_seq() != 0)
+        replaced.insert(entry.replaces_seq());
+      return true;
+    });
+    if (!s.ok()) return s;
+    store::WriteSet writes;
+    Status inner;
+    uint64_t keys = 0;
+    lscb::v1::Envelope env;
+    s = store.ScanEvents(1, [&](uint64_t seq, std::string_view raw) {
+      if (replaced.count(seq)) return true;
+      if (!entry.ParseFromArray(raw.data(), static_cast<int>(raw.size())) || !env.ParseFromString(entry.envelope())) {
+        inner = Status::Corruption("event log entry " + std::to_string(seq) + " cannot be decoded");
+        return false;
+      }
+      auto facts = ValidateEvent(env, boards, INT64_MAX / 2);
+      if (!facts.ok()) return true;  // not linkable as far as this build knows
+      for (const auto& k : LinkKeys(*facts)) {
+        writes.PutLinkKey(k);
+        ++keys;
+      }
+      if (writes.count() >= 10000) {
+        inner = store.Commit(writes);
+        writes.Clear();
+        if (!inner.ok()) return false;
+      }
+      return true;
+    });
+    if (!s.ok()) return s;
+    if (!inner.ok()) return inner;
+    if (writes.count() > 0) {
+      s = store.Commit(writes);
+      if (!s.ok()) return s;
+    }
+    spdlog::info("linkage index built: {} keys", keys);
+  }
+  return store.SetSchemaVersion(store::kSchemaVersion);
+}
+
+Result<uint64_t> RebuildView(store::Store& store, std::shared_ptr<const BoardRegistry> boards,
+                             std::shared_ptr<const Definitions> definitions) {
+  IndicatorView view(boards, definitions);
+  std::shared_mutex mutex;
+  IngestProcessor processor(store, view, mutex, boards, definitions, SystemClock::Instance());
+  uint64_t replayed = 0;
+  Status s = processor.ReplayLog(0, &replayed);
+  if (!s.ok()) return s;
+  s = SaveViewCheckpoint(store, view, processor.applied_seq());
+  if (!s.ok()) return s;
+  return replayed;
+}
+
+}  // namespace lscb::hub
