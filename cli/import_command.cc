@@ -2,16 +2,22 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "adapters/adapter.h"
 #include "adapters/linkage.h"
+#include "cli/outbox_command.h"
 #include "client/sender.h"
+#include "store/outbox.h"
 
 namespace lscb::cli {
 namespace {
+
+// Events per outbox write (each one fsynced).
+constexpr size_t kEnqueueChunk = 4096;
 
 bool ReadFile(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -50,7 +56,7 @@ int RunImport(const ImportOptions& o, std::ostream& out, std::ostream& err) {
   ctx.linkage = &key.value();
 
   // Validate every file before sending anything.
-  std::vector<std::string> encoded;
+  std::vector<store::OutboxItem> items;
   size_t refused_rows = 0;
   for (const auto& path : o.files) {
     std::string contents;
@@ -76,66 +82,81 @@ int RunImport(const ImportOptions& o, std::ostream& out, std::ostream& err) {
       err << path << ": " << bad_lines.size() << " bad record(s) skipped; listed in " << path << ".rejects\n";
       refused_rows += bad_lines.size();
     }
-    for (const auto& ev : parsed.events) encoded.push_back(ev.SerializeAsString());
+    for (size_t i = 0; i < parsed.events.size(); ++i) {
+      const auto& ev = parsed.events[i];
+      int line = i < parsed.event_lines.size() ? parsed.event_lines[i] : 0;
+      items.push_back({path + ":" + std::to_string(line) + " " + ev.source() + "/" + ev.source_event_id(),
+                       ev.SerializeAsString()});
+    }
+  }
+
+  // Queue them: from here on nothing is lost, whatever happens to this
+  // process or the hub.
+  auto outbox = OpenOutbox(o.outbox);
+  if (!outbox.ok()) {
+    err << "lscb import: " << outbox.status().message() << "\n";
+    return 2;
+  }
+  const size_t mine = items.size();
+  uint64_t first_seq = 0;
+  std::vector<std::string> labels;
+  labels.reserve(mine);
+  for (size_t at = 0; at < mine; at += kEnqueueChunk) {
+    std::vector<store::OutboxItem> chunk;
+    for (size_t i = at; i < std::min(mine, at + kEnqueueChunk); ++i) {
+      labels.push_back(items[i].label);
+      chunk.push_back(std::move(items[i]));
+    }
+    auto first = (*outbox)->Enqueue(chunk);
+    if (!first.ok()) {
+      err << "lscb import: " << first.status().message() << "\n";
+      return 2;
+    }
+    if (at == 0) first_seq = *first;
+  }
+  items.clear();
+
+  Tally tally, earlier;
+  tally.rejected = refused_rows;
+  if (!o.wait) {
+    out << tally.Line(mine) << "\n";
+    if (mine > 0)
+      err << mine << " events queued in the outbox " << (*outbox)->dir()
+          << "; `lscb outbox flush` (or the next import) delivers them\n";
+    return refused_rows > 0 ? 1 : 0;
   }
 
   client::SenderOptions so;
   so.endpoint = o.ingest;
   so.request_timeout = o.request_timeout;
   so.give_up_after = o.give_up_after;
-  const bool tty = o.progress && ::isatty(STDERR_FILENO);
-  auto started = std::chrono::steady_clock::now();
-  auto last_line = started;
-  so.on_progress = [&](const client::DeliveryProgress& p) {
-    auto now = std::chrono::steady_clock::now();
-    if (p.hub_unreachable) {
-      err << "hub at " << o.ingest << " is not answering; retrying (" << (p.total - p.acked)
-          << " events waiting)\n";
+  ProgressPrinter printer(err, o.ingest, o.progress, o.progress && ::isatty(STDERR_FILENO));
+  so.on_progress = [&](const client::DeliveryProgress& p) { printer(p); };
+  size_t answered = 0;
+  client::OutboxSender sender(**outbox, so, [&](uint64_t seq, const client::EventResult& r) {
+    const bool rejected = r.outcome == lscb::v1::REJECTED || r.outcome == lscb::v1::OUTCOME_UNSPECIFIED;
+    if (mine == 0 || seq < first_seq || seq >= first_seq + mine) {
+      earlier.Add(r.outcome);
+      if (rejected) err << "rejected by the hub: outbox event " << seq << ": " << r.reason << "\n";
       return;
     }
-    if (!o.progress) return;
-    double secs = std::chrono::duration<double>(now - started).count();
-    double rate = secs > 0 ? p.acked / secs : 0;
-    if (tty) {
-      int width = 30;
-      int filled = p.total ? static_cast<int>(width * p.acked / p.total) : width;
-      err << "\r[" << std::string(filled, '#') << std::string(width - filled, ' ') << "] " << p.acked << "/"
-          << p.total << " " << static_cast<long>(rate) << "/s";
-      if (rate > 0 && p.acked < p.total) err << " ETA " << static_cast<long>((p.total - p.acked) / rate) << "s";
-      err << "   ";
-      if (p.acked == p.total) err << "\n";
-      err.flush();
-    } else if (now - last_line > std::chrono::seconds(5) || p.acked == p.total) {
-      if (p.total > 10000 || p.acked != p.total)
-        err << "delivered " << p.acked << "/" << p.total << " events (" << static_cast<long>(rate) << "/s)\n";
-      last_line = now;
-    }
-  };
-  client::Sender sender(so);
-  auto results = sender.SendAll(encoded);
-  if (!results.ok()) {
-    err << "lscb import: " << results.status().message() << "\n";
-    out << "accepted=0 duplicate=0 amended=0 merged=0 rejected=" << refused_rows << " queued=" << encoded.size()
-        << "\n";
-    return 3;
+    tally.Add(r.outcome);
+    ++answered;
+    if (rejected) err << "rejected by the hub: " << labels[seq - first_seq] << ": " << r.reason << "\n";
+  });
+  Status s = sender.DeliverAll();
+  if (earlier.total() > 0) err << "also delivered " << earlier.total() << " events queued earlier: " << earlier.Line() << "\n";
+  if (!s.ok()) {
+    err << "lscb import: " << s.message() << "\n";
+    const size_t waiting = mine - answered;
+    if (waiting > 0)
+      err << waiting << " events of this import wait in the outbox " << (*outbox)->dir()
+          << "; `lscb outbox flush` delivers them\n";
+    out << tally.Line(waiting) << "\n";
+    return s.IsUnavailable() ? 3 : 1;
   }
-  size_t accepted = 0, duplicate = 0, amended = 0, merged = 0, rejected = refused_rows;
-  for (size_t i = 0; i < results->size(); ++i) {
-    const auto& r = (*results)[i];
-    switch (r.outcome) {
-      case lscb::v1::ACCEPTED: ++accepted; break;
-      case lscb::v1::DUPLICATE: ++duplicate; break;
-      case lscb::v1::AMENDED: ++amended; break;
-      case lscb::v1::MERGED: ++merged; break;
-      default:
-        ++rejected;
-        err << "rejected by the hub: event " << i + 1 << ": " << r.reason << "\n";
-        break;
-    }
-  }
-  out << "accepted=" << accepted << " duplicate=" << duplicate << " amended=" << amended << " merged=" << merged
-      << " rejected=" << rejected << "\n";
-  return rejected > 0 ? 1 : 0;
+  out << tally.Line() << "\n";
+  return tally.rejected > 0 ? 1 : 0;
 }
 
 }  // namespace lscb::cli

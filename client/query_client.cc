@@ -14,10 +14,13 @@ Result<lscb::v1::Snapshot> FetchSnapshot(const QueryOptions& options, const std:
   lscb::v1::QueryRequest req;
   req.mutable_snapshot()->set_board(board);
   req.mutable_snapshot()->set_period(period);
+  req.mutable_snapshot()->set_raw(options.raw);
   transport::Frames frames = {std::string(), req.SerializeAsString()};
   transport::Context ctx;
   for (int attempt = 0; attempt < std::max(1, options.attempts); ++attempt) {
-    auto client = transport::Client::Connect(ctx, options.endpoint, transport::ClientOptions{});
+    transport::ClientOptions co;
+    co.curve = options.curve;
+    auto client = transport::Client::Connect(ctx, options.endpoint, co);
     if (!client.ok()) return client.status();
     auto start = std::chrono::steady_clock::now();
     Status s = (*client)->Send(frames, options.timeout);
@@ -38,6 +41,7 @@ Result<lscb::v1::Snapshot> FetchSnapshot(const QueryOptions& options, const std:
 }
 
 std::string CellValue(const lscb::v1::Cell& c) {
+  if (c.suppressed()) return "c";
   if (c.not_available()) return "n/a";
   if (!c.is_rate()) return std::to_string(c.count());
   if (c.denominator() == 0) return "n/a";
@@ -80,13 +84,16 @@ std::string SnapshotToJson(const lscb::v1::Snapshot& s) {
   j["board"] = s.board();
   j["period"] = s.period();
   j["definitions"] = s.definitions_version();
+  if (!s.disclosure_rule().empty()) j["disclosure_rule"] = s.disclosure_rule();
   j["cells"] = nlohmann::json::array();
   for (const auto& c : s.cells()) {
     nlohmann::ordered_json cell;
     cell["indicator"] = c.indicator();
     cell["age_band"] = c.age_band();
     cell["breakdown"] = c.breakdown();
-    if (c.not_available()) {
+    if (c.suppressed()) {
+      cell["value"] = "c";
+    } else if (c.not_available()) {
       cell["value"] = nullptr;
     } else if (c.is_rate()) {
       cell["value"] = c.denominator() == 0 ? nlohmann::ordered_json(nullptr)
@@ -117,6 +124,7 @@ std::string SnapshotToTable(const lscb::v1::Snapshot& s) {
   }
   std::ostringstream out;
   out << "Board " << s.board() << ", period " << s.period() << " (definitions " << s.definitions_version() << ")\n";
+  if (!s.disclosure_rule().empty()) out << "Disclosure control: " << s.disclosure_rule() << "\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-24s %-20s", "indicator", "breakdown");
   out << line;

@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "lscb/v1/wire.pb.h"
+#include "transport/transport.h"
 
 namespace lscb::client {
 
@@ -13,6 +14,12 @@ struct QueryOptions {
   std::string endpoint = "tcp://127.0.0.1:7403";
   std::chrono::milliseconds timeout{3000};  // per attempt
   int attempts = 3;                         // Lazy Pirate: fresh socket each time
+  // CURVE keys (this principal's pair and the hub's public key); plaintext
+  // when not enabled.
+  transport::CurveClientKeys curve;
+  // Ask for unsuppressed figures (only principals with the raw right get
+  // them; others get InvalidArgument "not authorised: ...").
+  bool raw = false;
 };
 
 // Asks for the snapshot of `board` ("london", an ONS code, a DfE number or a

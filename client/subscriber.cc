@@ -12,7 +12,9 @@ Result<lscb::v1::FeedUpdate> FetchState(transport::Context& ctx, const Subscribe
   lscb::v1::QueryRequest req;
   req.mutable_state()->set_board(o.board);
   for (int attempt = 0; attempt < 3; ++attempt) {
-    auto client = transport::Client::Connect(ctx, o.query, transport::ClientOptions{});
+    transport::ClientOptions co;
+    co.curve = o.curve;
+    auto client = transport::Client::Connect(ctx, o.query, co);
     if (!client.ok()) return client.status();
     if (!(*client)->Send({std::string(), req.SerializeAsString()}, o.timeout).ok()) continue;
     auto got = (*client)->Receive(o.timeout);
@@ -44,7 +46,7 @@ Result<std::unique_ptr<FeedSubscriber>> FeedSubscriber::Connect(const Subscriber
   auto first = FetchState(*s->ctx_, options);
   if (!first.ok()) return first.status();
   s->topic_ = first->board();
-  auto sub = transport::Subscriber::Connect(*s->ctx_, options.feed, {s->topic_});
+  auto sub = transport::Subscriber::Connect(*s->ctx_, options.feed, {s->topic_}, options.curve);
   if (!sub.ok()) return sub.status();
   s->sub_ = std::move(sub.value());
   // Give the subscription time to reach the publisher before the state is

@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "lscb/v1/wire.pb.h"
+#include "transport/transport.h"
 
 namespace lscb::transport {
 class Context;
@@ -24,6 +25,8 @@ struct SubscriberOptions {
   std::string query = "tcp://127.0.0.1:7403";
   std::string board;  // ONS code, DfE number, name, or "london"
   std::chrono::milliseconds timeout{3000};
+  // CURVE keys for both sockets; plaintext when not enabled.
+  transport::CurveClientKeys curve;
 };
 
 class FeedSubscriber final {

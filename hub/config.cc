@@ -4,6 +4,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "transport/curve.h"
+
 namespace lscb::hub {
 namespace {
 
@@ -12,6 +14,97 @@ Status Get(const toml::node& node, const std::string& file, const std::string& k
   auto v = node.value<T>();
   if (!v) return Status::InvalidArgument(file + ": " + key + ": wrong type of value");
   out = *v;
+  return Status::Ok();
+}
+
+Status GetStrings(const toml::node& node, const std::string& file, const std::string& key,
+                  std::vector<std::string>& out) {
+  const toml::array* a = node.as_array();
+  if (!a) return Status::InvalidArgument(file + ": " + key + ": give a list of strings, e.g. [\"a\", \"b\"]");
+  out.clear();
+  for (const auto& item : *a) {
+    auto v = item.value<std::string>();
+    if (!v) return Status::InvalidArgument(file + ": " + key + ": give a list of strings, e.g. [\"a\", \"b\"]");
+    out.push_back(*v);
+  }
+  return Status::Ok();
+}
+
+// [curve] secret_key_file = "...", public_key_file = "..." (optional: must
+// match the secret key).
+Status LoadCurve(const toml::node& node, const std::string& file, HubOptions& o) {
+  const toml::table* t = node.as_table();
+  if (!t) return Status::InvalidArgument(file + ": curve: must be a table ([curve])");
+  std::string secret_file, public_file;
+  for (const auto& [k, v] : *t) {
+    std::string key = "curve." + std::string(k.str());
+    Status s;
+    if (k.str() == "secret_key_file") s = Get(v, file, key, secret_file);
+    else if (k.str() == "public_key_file") s = Get(v, file, key, public_file);
+    else s = Status::InvalidArgument(file + ": " + key + ": unknown setting");
+    if (!s.ok()) return s;
+  }
+  if (secret_file.empty())
+    return Status::InvalidArgument(file + ": curve.secret_key_file: give the hub's secret key file (lscb keygen)");
+  auto pair = transport::ReadCurveSecretKeyFile(secret_file);
+  if (!pair.ok()) {
+    const std::string msg = file + ": curve.secret_key_file: " + pair.status().message();
+    return pair.status().IsFailedPrecondition() ? Status::FailedPrecondition(msg) : Status::InvalidArgument(msg);
+  }
+  if (!public_file.empty()) {
+    auto pub = transport::ReadCurvePublicKeyFile(public_file);
+    if (!pub.ok()) return Status::InvalidArgument(file + ": curve.public_key_file: " + pub.status().message());
+    if (*pub != pair->public_key) {
+      transport::WipeSecret(pair->secret_key);
+      return Status::InvalidArgument(file + ": curve.public_key_file: " + public_file + " is not the public key of " +
+                                     secret_file);
+    }
+  }
+  transport::WipeSecret(o.curve_secret_key);
+  o.curve_secret_key = std::move(pair->secret_key);
+  return Status::Ok();
+}
+
+// [[principal]] name, public_key | public_key_file, role, agency, kinds,
+// boards, raw.
+Status LoadPrincipals(const toml::node& node, const std::string& file, std::vector<Principal>& out) {
+  const toml::array* a = node.as_array();
+  if (!a || !a->is_array_of_tables())
+    return Status::InvalidArgument(file + ": principal: give each principal as a [[principal]] table");
+  for (size_t i = 0; i < a->size(); ++i) {
+    const toml::table& t = *a->get(i)->as_table();
+    Principal p;
+    std::string role = "subscriber", public_file;
+    bool has_role = false;
+    for (const auto& [k, v] : t) {
+      std::string key = "principal[" + std::to_string(i + 1) + "]." + std::string(k.str());
+      std::string_view f = k.str();
+      Status s;
+      if (f == "name") s = Get(v, file, key, p.name);
+      else if (f == "public_key") s = Get(v, file, key, p.public_key);
+      else if (f == "public_key_file") s = Get(v, file, key, public_file);
+      else if (f == "role") (s = Get(v, file, key, role)), has_role = true;
+      else if (f == "agency") s = Get(v, file, key, p.agency);
+      else if (f == "kinds") s = GetStrings(v, file, key, p.kinds);
+      else if (f == "boards") s = GetStrings(v, file, key, p.boards);
+      else if (f == "raw") s = Get(v, file, key, p.raw);
+      else s = Status::InvalidArgument(file + ": " + key + ": unknown setting");
+      if (!s.ok()) return s;
+    }
+    std::string where = file + ": principal[" + std::to_string(i + 1) + "]";
+    if (!has_role) return Status::InvalidArgument(where + ".role: give publisher, subscriber or admin");
+    auto r = ParseRole(role);
+    if (!r) return Status::InvalidArgument(where + ".role: must be publisher, subscriber or admin");
+    p.role = *r;
+    if (!public_file.empty()) {
+      if (!p.public_key.empty())
+        return Status::InvalidArgument(where + ": give public_key or public_key_file, not both");
+      auto pub = transport::ReadCurvePublicKeyFile(public_file);
+      if (!pub.ok()) return Status::InvalidArgument(where + ".public_key_file: " + pub.status().message());
+      p.public_key = *pub;
+    }
+    out.push_back(std::move(p));
+  }
   return Status::Ok();
 }
 
@@ -27,6 +120,9 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
     return Status::InvalidArgument(msg.str());
   }
   HubOptions& o = config.options;
+  bool plaintext = false, has_curve = false;
+  std::vector<Principal> principals;
+  bool has_principals = false;
   for (const auto& [k, node] : table) {
     std::string key(k.str());
     Status s;
@@ -41,6 +137,16 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
       s = Get(node, name, key, o.query_endpoint);
     } else if (key == "sync_writes") {
       s = Get(node, name, key, o.sync_writes);
+    } else if (key == "plaintext") {
+      s = Get(node, name, key, plaintext);
+    } else if (key == "allow_raw_queries") {
+      s = Get(node, name, key, o.allow_raw_queries);
+    } else if (key == "curve") {
+      has_curve = true;
+      s = LoadCurve(node, name, o);
+    } else if (key == "principal") {
+      has_principals = true;
+      s = LoadPrincipals(node, name, principals);
     } else if (key == "definitions") {
       std::string path;
       s = Get(node, name, key, path);
@@ -55,6 +161,7 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
           config.log_level != "error")
         s = Status::InvalidArgument(name + ": log_level: must be debug, info, warn or error");
     } else if (key == "max_group_events" || key == "max_queued_events" || key == "max_message_bytes" ||
+               key == "max_event_bytes" ||
                key == "checkpoint_every_events" ||
                key == "checkpoint_interval_seconds") {
       s = Get(node, name, key, n);
@@ -63,6 +170,7 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
         if (key == "max_group_events") o.max_group_events = static_cast<size_t>(n);
         if (key == "max_queued_events") o.max_queued_events = static_cast<size_t>(n);
         if (key == "max_message_bytes") o.max_message_bytes = n;
+        if (key == "max_event_bytes") o.max_event_bytes = static_cast<size_t>(n);
         if (key == "checkpoint_every_events") o.checkpoint_every_events = static_cast<uint64_t>(n);
         if (key == "checkpoint_interval_seconds") o.checkpoint_interval = std::chrono::seconds(n);
       }
@@ -70,6 +178,20 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
       s = Status::InvalidArgument(name + ": " + key + ": unknown setting");
     }
     if (!s.ok()) return s;
+  }
+  // Security: CURVE with principals, or plaintext. Plaintext is also what a
+  // file with neither gives (the hub warns at start).
+  if (plaintext && (has_curve || has_principals))
+    return Status::InvalidArgument(name + ": plaintext: plaintext = true cannot go with [curve] or [[principal]]");
+  if (has_principals && !has_curve)
+    return Status::InvalidArgument(name + ": principal: principals are known by their CURVE keys; configure [curve] "
+                                   "secret_key_file too");
+  if (has_curve) {
+    if (principals.empty())
+      return Status::InvalidArgument(name + ": curve: list the principals allowed to connect ([[principal]])");
+    auto policy = AccessPolicy::Create(std::move(principals), o.boards ? *o.boards : *BoardRegistry::Default());
+    if (!policy.ok()) return Status::InvalidArgument(name + ": " + policy.status().message());
+    o.access = *policy;
   }
   return Status::Ok();
 }

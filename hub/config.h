@@ -12,6 +12,23 @@
 //   checkpoint_interval_seconds = 60
 //   log_level = "info"
 //   definitions = "/etc/lscb/definitions.toml"
+//   allow_raw_queries = true
+//
+// Security (docs/security.md): CURVE on every socket, with principals —
+//   [curve]
+//   secret_key_file = "/etc/lscb/keys/hub.key"   # mode 0600 (lscb keygen)
+//   public_key_file = "/etc/lscb/keys/hub.pub"   # optional; checked
+//   [[principal]]
+//   name = "met-central"
+//   public_key = "..."        # or public_key_file = "..."
+//   role = "publisher"        # publisher, subscriber or admin
+//   agency = "police"         # publishers
+//   kinds = ["missing.episode", "police.*", "return"]   # publishers
+//   boards = ["london"]       # ONS codes, DfE numbers, names or "london"
+//   raw = false               # subscribers, admins: unsuppressed figures
+// — or `plaintext = true` (no encryption, no authentication: every peer is
+// "anonymous" with every right). A file with neither is plaintext too; the
+// hub warns loudly at start whenever it runs in plaintext.
 //
 // An unknown key or a value of the wrong type is an error naming the key.
 #pragma once

@@ -145,6 +145,7 @@ class HubImpl final : public Hub {
     audit_ = *audit;
     processor_.set_audit_log(audit_);
     processor_.set_access_policy(options_.access);
+    processor_.set_max_event_bytes(options_.max_event_bytes);
 
     // With CURVE, the ZAP handler is bound before the sockets it guards.
     const bool curve = !options_.curve_secret_key.empty();

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "hub/definitions.h"
+#include "hub/principals.h"
 #include "lscb/v1/wire.pb.h"
 
 namespace lscb::hub {
@@ -41,6 +42,10 @@ struct HubOptions {
   int high_water_mark = 100000;
   // Largest message accepted on the ingest socket, in bytes.
   int64_t max_message_bytes = 16 << 20;
+  // Largest event (one encoded Envelope) accepted; a larger one is REJECTED
+  // with "event too large". (A frame over max_message_bytes never reaches
+  // the hub: the transport closes the sender's connection.)
+  size_t max_event_bytes = 1 << 20;
   // fsync every group commit (survives power loss, not just a crash).
   bool sync_writes = false;
   // Save the indicator view after this many new log entries, or this long
@@ -55,6 +60,16 @@ struct HubOptions {
   std::function<lscb::v1::Snapshot(const lscb::v1::Snapshot&)> publish_filter;
   // Whether `lscb snapshot --raw` (unsuppressed figures) is answered.
   bool allow_raw_queries = true;
+  // CURVE on every socket (docs/security.md): the hub's secret key, Z85
+  // (read from a file with transport::ReadCurveSecretKeyFile; never
+  // logged). Every peer is then authenticated by the hub's ZAP handler
+  // against `access`, and each event, query and feed subscription is
+  // authorised for its principal; raw figures need allow_raw_queries and
+  // the principal's raw right. Empty: plaintext, every peer is "anonymous"
+  // with every right, and the hub warns at start.
+  std::string curve_secret_key;
+  // The principals; required with curve_secret_key, refused without it.
+  std::shared_ptr<const AccessPolicy> access;
   // Fault injection for tests: called before each store commit; a non-OK
   // status fails the commit (see store::Options::before_commit).
   std::function<Status()> before_commit;

@@ -20,7 +20,11 @@ using lscb::v1::Outcome;
 struct Pending {
   store::IdempotencyRecord rec;
   EventFacts facts;
+  std::string principal;  // who sent the version held
 };
+
+// Text from a sender for the audit log: at most `n` bytes.
+std::string Clipped(const std::string& s, size_t n = 128) { return s.size() <= n ? s : s.substr(0, n); }
 
 void PutBig(std::string& out, uint64_t v) {
   for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -82,7 +86,7 @@ IngestProcessor::IngestProcessor(store::Store& store, IndicatorView& view, std::
   if (sodium_init() < 0) std::abort();
 }
 
-Result<EventFacts> IngestProcessor::FactsOfEntry(uint64_t seq) {
+Result<EventFacts> IngestProcessor::FactsOfEntry(uint64_t seq, std::string* principal) {
   auto raw = store_.GetEvent(seq);
   if (!raw.ok()) return raw.status();
   if (!raw->has_value()) return Status::Corruption("event log entry " + std::to_string(seq) + " is missing");
@@ -90,12 +94,18 @@ Result<EventFacts> IngestProcessor::FactsOfEntry(uint64_t seq) {
   lscb::v1::Envelope env;
   if (!entry.ParseFromString(**raw) || !env.ParseFromString(entry.envelope()))
     return Status::Corruption("event log entry " + std::to_string(seq) + " cannot be decoded");
+  if (principal) *principal = entry.principal();
   // Stored events were valid when committed; validate without a time bound.
   return ValidateEvent(env, *boards_, INT64_MAX / 2);
 }
 
 Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<IncomingEvent>& events) {
   const int64_t now = clock_.NowSeconds();
+  if (!audit_) {
+    auto log = AuditLog::Open(store_);
+    if (!log.ok()) return log.status();
+    audit_ = *log;
+  }
   std::vector<EventAck> acks(events.size());
   store::WriteSet writes;
   std::unordered_map<std::string, Pending> pending;
@@ -140,21 +150,53 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   for (size_t i = 0; i < events.size(); ++i) {
     EventAck& ack = acks[i];
     ack.set_index(static_cast<uint32_t>(i));
+    bool parsed = false;
+    // One audit record per event decided, committed with it.
+    auto audit = [&](const char* outcome, const std::string& reason) {
+      AuditRecord r;
+      r.time = now;
+      r.principal = std::string(events[i].principal);
+      r.action = "event";
+      r.outcome = outcome;
+      if (parsed) {
+        r.source = Clipped(env.source());
+        r.source_event_id = Clipped(env.source_event_id());
+        r.kind = Clipped(env.kind(), 40);
+        r.board = Clipped(env.board(), 40);
+      }
+      r.reason = reason;
+      audit_->Stage(writes, r);
+    };
     auto reject = [&](const std::string& reason) {
+      audit("rejected", reason);
       ack.set_outcome(lscb::v1::REJECTED);
       ack.set_reason(reason);
       lscb::v1::DeadLetter dl;
       dl.set_received_at(now);
-      dl.set_payload(std::string(events[i].bytes));
+      dl.set_payload(std::string(events[i].bytes.substr(0, max_event_bytes_)));  // bounded
       dl.set_reason(reason);
       dl.set_principal(std::string(events[i].principal));
       writes.PutDeadLetter(++next_dead, dl.SerializeAsString());
       ++delta.rejected;
     };
     env.Clear();
+    if (events[i].bytes.size() > max_event_bytes_) {
+      reject("event too large: " + std::to_string(events[i].bytes.size()) + " bytes (the hub accepts up to " +
+             std::to_string(max_event_bytes_) + ")");
+      continue;
+    }
     if (!env.ParseFromArray(events[i].bytes.data(), static_cast<int>(events[i].bytes.size()))) {
       reject("malformed event: not a valid lscb.v1.Envelope");
       continue;
+    }
+    parsed = true;
+    // Authorisation comes first: a principal learns nothing about events it
+    // may not send.
+    if (access_) {
+      if (auto why = access_->RefusePublish(events[i].principal, env.agency(), env.kind(), env.board())) {
+        reject("not authorised: " + *why);
+        continue;
+      }
     }
     auto facts = ValidateEvent(env, *boards_, now);
     if (!facts.ok()) {
@@ -171,14 +213,23 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       auto rec = store_.GetIdempotency(key);
       if (!rec.ok()) return rec.status();
       if (rec->has_value()) {
-        auto old = FactsOfEntry((*rec)->seq);
+        std::string sender;
+        auto old = FactsOfEntry((*rec)->seq, &sender);
         if (!old.ok()) return old.status();
-        prior = Pending{**rec, *old};
+        prior = Pending{**rec, *old, std::move(sender)};
       }
+    }
+    // A record belongs to the principal that sent it (records sent in
+    // plaintext, as "anonymous", to any principal allowed to send them).
+    if (access_ && prior && prior->principal != events[i].principal && prior->principal != "anonymous") {
+      reject("not authorised: this record (source " + Clipped(env.source(), 40) +
+             ") was sent by another principal; only it may amend the record");
+      continue;
     }
     if (prior && prior->rec.content_hash == hash) {
       ack.set_outcome(lscb::v1::DUPLICATE);
       ++delta.duplicate;
+      audit("duplicate", "");
       continue;
     }
     // A return older than the one held changes nothing.
@@ -188,6 +239,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       ack.set_outcome(lscb::v1::DUPLICATE);
       ack.set_reason("superseded by revision " + std::to_string(prior->facts.ret.revision));
       ++delta.duplicate;
+      audit("duplicate", ack.reason());
       continue;
     }
     if (prior) {
@@ -213,16 +265,19 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     writes.PutEvent(rec.seq, entry.SerializeAsString());
     writes.PutIdempotency(key, rec);
     ops.push_back({*facts, prior ? std::optional<EventFacts>(prior->facts) : std::nullopt});
-    pending[key] = Pending{rec, *facts};
+    pending[key] = Pending{rec, *facts, std::string(events[i].principal)};
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;
+      audit("amended", "");
     } else if (*merged) {
       ack.set_outcome(lscb::v1::MERGED);
       ++delta.merged;
+      audit("merged", "");
     } else {
       ack.set_outcome(lscb::v1::ACCEPTED);
       ++delta.accepted;
+      audit("accepted", "");
     }
   }
 

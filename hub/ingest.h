@@ -15,6 +15,12 @@
 // Returns: a return with a lower (revision, read time) than the one already
 // held for its key changes nothing (DUPLICATE).
 //
+// Authorisation (with an AccessPolicy, i.e. under CURVE): an event its
+// principal may not send (another agency, kind or board), or an amendment
+// of a record another principal sent, is REJECTED with "not authorised: ..."
+// and changes nothing. Every event decided is recorded in the audit log
+// (hub/audit.h) in the same commit.
+//
 // Nothing is acknowledged before its group is committed: ProcessGroup returns
 // the outcomes only after Store::Commit succeeded, and applies the group to
 // the view only then. If the commit fails, nothing is applied and the caller
@@ -35,7 +41,9 @@
 #include "core/boards.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "hub/audit.h"
 #include "hub/indicator_view.h"
+#include "hub/principals.h"
 #include "lscb/v1/wire.pb.h"
 #include "store/store.h"
 
@@ -63,6 +71,15 @@ class IngestProcessor final {
   // Rebuilds the view from the log entries after `from_seq` (used at start).
   Status ReplayLog(uint64_t from_seq, uint64_t* replayed);
 
+  // Events are authorised against `policy` for their principal; null (the
+  // default, plaintext): every principal may send anything.
+  void set_access_policy(std::shared_ptr<const AccessPolicy> policy) { access_ = std::move(policy); }
+  // Where audit records go; opened on the store at the first group when not
+  // set.
+  void set_audit_log(std::shared_ptr<AuditLog> log) { audit_ = std::move(log); }
+  // A larger event is REJECTED ("event too large").
+  void set_max_event_bytes(size_t n) { max_event_bytes_ = n; }
+
   const IngestCounters& counters() const { return counters_; }
   // The boards whose figures changed since the last call; `all` is set when
   // a change may reach any board (an injury links across boards).
@@ -72,7 +89,8 @@ class IngestProcessor final {
   void set_applied_seq(uint64_t s) { applied_seq_ = s; }
 
  private:
-  Result<EventFacts> FactsOfEntry(uint64_t seq);
+  // The facts of a log entry and, when `principal` is given, who sent it.
+  Result<EventFacts> FactsOfEntry(uint64_t seq, std::string* principal = nullptr);
 
   store::Store& store_;
   IndicatorView& view_;
@@ -84,6 +102,9 @@ class IngestProcessor final {
   uint64_t applied_seq_ = 0;
   std::set<uint16_t> touched_;
   bool touched_all_ = false;
+  std::shared_ptr<const AccessPolicy> access_;
+  std::shared_ptr<AuditLog> audit_;
+  size_t max_event_bytes_ = 1 << 20;
 };
 
 // The linkage index keys of an event (one per child token); none when the

@@ -15,6 +15,27 @@ std::optional<std::string> Topic(const BoardRegistry& boards, const std::string&
 
 }  // namespace
 
+std::optional<QueryTarget> InspectQuery(std::string_view bytes, const BoardRegistry& boards) {
+  lscb::v1::QueryRequest req;
+  if (!req.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return std::nullopt;
+  QueryTarget t;
+  if (req.has_snapshot()) {
+    t.action = "snapshot";
+    t.board = req.snapshot().board();
+    t.period = req.snapshot().period();
+    t.raw = req.snapshot().raw();
+  } else if (req.has_state()) {
+    t.action = "state";
+    t.board = req.state().board();
+  } else {
+    const auto* field = req.GetDescriptor()->FindFieldByNumber(static_cast<int>(req.query_case()));
+    t.action = field ? field->name() : "unsupported";
+    return t;
+  }
+  if (auto topic = Topic(boards, t.board)) t.topic = *topic;
+  return t;
+}
+
 lscb::v1::QueryReply AnswerQuery(std::string_view bytes, const IndicatorView& view, const BoardRegistry& boards,
                                  uint64_t sequence, const PublishFilter& filter, bool raw_allowed) {
   lscb::v1::QueryReply reply;

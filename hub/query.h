@@ -1,6 +1,8 @@
 // Answers QueryRequests from the indicator view.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/boards.h"
@@ -17,5 +19,17 @@ namespace lscb::hub {
 lscb::v1::QueryReply AnswerQuery(std::string_view request_bytes, const IndicatorView& view,
                                  const BoardRegistry& boards, uint64_t sequence, const PublishFilter& filter,
                                  bool raw_allowed);
+
+// What a query asks for, for authorisation and the audit log.
+struct QueryTarget {
+  std::string action;  // "snapshot", "state", or the request's other kind ("backup", ...)
+  std::string board;   // as asked
+  std::string topic;   // the ONS or region code it resolves to; empty when unknown
+  std::string period;  // snapshots
+  bool raw = false;    // snapshots: unsuppressed figures asked for
+};
+// nullopt when `request_bytes` is not a QueryRequest (AnswerQuery then
+// answers with the error).
+std::optional<QueryTarget> InspectQuery(std::string_view request_bytes, const BoardRegistry& boards);
 
 }  // namespace lscb::hub

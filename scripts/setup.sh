@@ -10,6 +10,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libsodium-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   libzip-dev libexpat1-dev libxlsxwriter-dev
+  libcpp-httplib-dev chromium python3-openpyxl
 )
 
 missing=()

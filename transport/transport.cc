@@ -21,8 +21,29 @@ bool PollOut(zmq::socket_t& s, Millis timeout) {
   return zmq::poll(&item, 1, timeout) > 0 && (item.revents & ZMQ_POLLOUT);
 }
 
+// The "User-Id" property of a received message ("" when none).
+std::string UserIdOf(zmq::message_t& m) {
+  const char* v = zmq_msg_gets(m.handle(), "User-Id");
+  return v ? std::string(v) : std::string();
+}
+
+void SetCurveServer(zmq::socket_t& s, const std::string& secret_key, const std::string& zap_domain) {
+  if (!secret_key.empty()) {
+    s.set(zmq::sockopt::curve_server, 1);
+    s.set(zmq::sockopt::curve_secretkey, secret_key);
+  }
+  if (!zap_domain.empty()) s.set(zmq::sockopt::zap_domain, zap_domain);
+}
+
+void SetCurveClient(zmq::socket_t& s, const CurveClientKeys& keys) {
+  if (!keys.enabled()) return;
+  s.set(zmq::sockopt::curve_serverkey, keys.server_public_key);
+  s.set(zmq::sockopt::curve_publickey, keys.public_key);
+  s.set(zmq::sockopt::curve_secretkey, keys.secret_key);
+}
+
 Result<std::optional<Frames>> ReceiveFrames(zmq::socket_t& s, Millis timeout, std::string* peer,
-                                            const std::string& what) {
+                                            const std::string& what, std::string* user_id = nullptr) {
   try {
     if (!PollIn(s, timeout)) return std::optional<Frames>();
     std::vector<zmq::message_t> parts;
@@ -35,6 +56,9 @@ Result<std::optional<Frames>> ReceiveFrames(zmq::socket_t& s, Millis timeout, st
       *peer = parts[0].to_string();
       first = 1;
     }
+    // The routing id frame is made by the ROUTER and carries no properties;
+    // the peer's frames do.
+    if (user_id) *user_id = parts.size() > first ? UserIdOf(parts[first]) : std::string();
     frames.reserve(parts.size() - first);
     for (size_t i = first; i < parts.size(); ++i) frames.emplace_back(parts[i].to_string());
     return std::optional<Frames>(std::move(frames));
@@ -71,6 +95,7 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
     impl->socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
     impl->socket.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
     impl->socket.set(zmq::sockopt::linger, 0);
+    SetCurveServer(impl->socket, options.curve_secret_key, options.zap_domain);
     impl->socket.bind(endpoint);
     std::string bound = impl->socket.get(zmq::sockopt::last_endpoint);
     auto server = std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -81,8 +106,8 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
   }
 }
 
-Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout) {
-  return ReceiveFrames(impl_->socket, timeout, &peer, "receiving on " + endpoint_);
+Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout, std::string* user_id) {
+  return ReceiveFrames(impl_->socket, timeout, &peer, "receiving on " + endpoint_, user_id);
 }
 
 Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int wake_fd) {
@@ -135,6 +160,7 @@ Result<std::unique_ptr<Client>> Client::Connect(Context& ctx, const std::string&
     impl->socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
     impl->socket.set(zmq::sockopt::linger, static_cast<int>(options.linger.count()));
     impl->socket.set(zmq::sockopt::immediate, 1);
+    SetCurveClient(impl->socket, options.curve);
     impl->socket.connect(endpoint);
     impl->endpoint = endpoint;
     return std::unique_ptr<Client>(new Client(std::move(impl)));
@@ -172,11 +198,13 @@ Subscriber::Subscriber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Subscriber::~Subscriber() = default;
 
 Result<std::unique_ptr<Subscriber>> Subscriber::Connect(Context& ctx, const std::string& endpoint,
-                                                        const std::vector<std::string>& topics) {
+                                                        const std::vector<std::string>& topics,
+                                                        const CurveClientKeys& curve) {
   try {
     auto impl = std::make_unique<Impl>();
     impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::sub);
     impl->socket.set(zmq::sockopt::linger, 0);
+    SetCurveClient(impl->socket, curve);
     for (const auto& t : topics) impl->socket.set(zmq::sockopt::subscribe, t);
     impl->socket.connect(endpoint);
     impl->endpoint = endpoint;
@@ -192,16 +220,22 @@ Result<std::optional<Frames>> Subscriber::Receive(Millis timeout) {
 
 struct Publisher::Impl {
   zmq::socket_t socket;
+  bool manual = false;
 };
 
 Publisher::Publisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Publisher::~Publisher() = default;
 
-Result<std::unique_ptr<Publisher>> Publisher::Bind(Context& ctx, const std::string& endpoint) {
+Result<std::unique_ptr<Publisher>> Publisher::Bind(Context& ctx, const std::string& endpoint,
+                                                   const PublisherOptions& options) {
   try {
     auto impl = std::make_unique<Impl>();
-    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::pub);
+    impl->manual = options.authorise_subscriptions;
+    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()),
+                                 impl->manual ? zmq::socket_type::xpub : zmq::socket_type::pub);
     impl->socket.set(zmq::sockopt::linger, 0);
+    if (impl->manual) impl->socket.set(zmq::sockopt::xpub_manual, 1);
+    SetCurveServer(impl->socket, options.curve_secret_key, options.zap_domain);
     impl->socket.bind(endpoint);
     std::string bound = impl->socket.get(zmq::sockopt::last_endpoint);
     auto pub = std::unique_ptr<Publisher>(new Publisher(std::move(impl)));
@@ -220,6 +254,38 @@ Status Publisher::Publish(const std::string& topic, const std::string& payload) 
     return Status::Ok();
   } catch (const zmq::error_t& e) {
     return FromZmq(e, "publishing");
+  }
+}
+
+// With ZMQ_XPUB_MANUAL, each received message is one subscription (first
+// byte 1) or unsubscription (0) followed by the topic prefix; setting
+// ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE right after receiving it applies it to the
+// subscriber it came from, and to no other.
+Result<size_t> Publisher::HandleSubscriptions(const SubscriptionCheck& allow) {
+  if (!impl_->manual) return size_t{0};
+  size_t refused = 0;
+  try {
+    for (int i = 0; i < 10000; ++i) {
+      zmq::message_t m;
+      if (!impl_->socket.recv(m, zmq::recv_flags::dontwait)) break;
+      if (m.more()) {  // not a subscription: drop the whole message
+        while (m.more() && impl_->socket.recv(m, zmq::recv_flags::dontwait)) {
+        }
+        continue;
+      }
+      if (m.size() < 1) continue;
+      const char* data = static_cast<const char*>(m.data());
+      std::string topic(data + 1, m.size() - 1);
+      if (data[0] == 0) {
+        impl_->socket.set(zmq::sockopt::unsubscribe, topic);
+      } else if (data[0] == 1) {
+        if (allow && allow(UserIdOf(m), topic)) impl_->socket.set(zmq::sockopt::subscribe, topic);
+        else ++refused;
+      }
+    }
+    return refused;
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "taking feed subscriptions");
   }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,12 +42,27 @@ enum class SendResult {
   kClosed,       // the context is shutting down
 };
 
+// The keys a client needs for CURVE (transport/curve.h), as Z85 text.
+// Plaintext (no CURVE) when `server_public_key` is empty.
+struct CurveClientKeys {
+  std::string server_public_key;  // the server's long-term public key
+  std::string public_key;         // this client's
+  std::string secret_key;         // this client's; never logged
+  bool enabled() const { return !server_public_key.empty(); }
+};
+
 struct ServerOptions {
   // Queued messages per peer, each way. Must exceed the senders' in-flight
   // window so that acks are never dropped.
   int high_water_mark = 100000;
   // Messages larger than this are refused by the transport; -1: no limit.
   int64_t max_message_bytes = 64 << 20;
+  // Be a CURVE server with this secret key (Z85): every connection is
+  // encrypted and authenticated. Empty: plaintext (the NULL mechanism).
+  std::string curve_secret_key;
+  // The ZAP domain given to the ZAP handler (zap.h) for each peer; empty:
+  // none. With CURVE, a ZAP handler bound in the context is always asked.
+  std::string zap_domain;
 };
 
 // A ROUTER socket bound to an endpoint, for request/reply services. Replies to
@@ -61,8 +77,10 @@ class Server final {
   const std::string& endpoint() const { return endpoint_; }
   // Waits up to `timeout` for a message. nullopt on timeout; an error when
   // the context is shut down. The peer identity is returned separately;
-  // `frames` holds the rest, including any empty delimiter frame.
-  Result<std::optional<Frames>> Receive(std::string& peer, Millis timeout);
+  // `frames` holds the rest, including any empty delimiter frame. When
+  // `user_id` is given it is set to the user id the ZAP handler gave the
+  // peer at its handshake (the message property "User-Id"), "" when none.
+  Result<std::optional<Frames>> Receive(std::string& peer, Millis timeout, std::string* user_id = nullptr);
   // Non-blocking send to `peer`.
   SendResult Send(const std::string& peer, const Frames& frames);
 
@@ -85,6 +103,8 @@ struct ClientOptions {
   int high_water_mark = 100000;
   // How long a closing socket may keep trying to deliver queued messages.
   Millis linger{0};
+  // CURVE keys; plaintext when not enabled.
+  CurveClientKeys curve;
 };
 
 // A DEALER socket connected to a Server. Reconnecting means creating a new
@@ -109,7 +129,8 @@ class Client final {
 class Subscriber final {
  public:
   static Result<std::unique_ptr<Subscriber>> Connect(Context& ctx, const std::string& endpoint,
-                                                     const std::vector<std::string>& topics);
+                                                     const std::vector<std::string>& topics,
+                                                     const CurveClientKeys& curve = {});
   ~Subscriber();
   // nullopt on timeout.
   Result<std::optional<Frames>> Receive(Millis timeout);
@@ -120,13 +141,34 @@ class Subscriber final {
   std::unique_ptr<Impl> impl_;
 };
 
-// A PUB socket for the live feed.
+struct PublisherOptions {
+  // As in ServerOptions: CURVE server secret key (empty: plaintext) and ZAP
+  // domain.
+  std::string curve_secret_key;
+  std::string zap_domain;
+  // Subscriptions take effect only when HandleSubscriptions allows them (an
+  // XPUB socket with ZMQ_XPUB_MANUAL). Off: a PUB socket, every
+  // subscription takes effect.
+  bool authorise_subscriptions = false;
+};
+
+// A PUB (or XPUB) socket for the live feed.
 class Publisher final {
  public:
-  static Result<std::unique_ptr<Publisher>> Bind(Context& ctx, const std::string& endpoint);
+  static Result<std::unique_ptr<Publisher>> Bind(Context& ctx, const std::string& endpoint,
+                                                 const PublisherOptions& options = {});
   ~Publisher();
   const std::string& endpoint() const { return endpoint_; }
   Status Publish(const std::string& topic, const std::string& payload);
+
+  // With authorise_subscriptions: takes the (un)subscriptions waiting and
+  // asks `allow(user_id, topic_prefix)` about each subscription; only
+  // allowed ones take effect (for that subscriber alone). `user_id` is the
+  // one the ZAP handler gave the subscriber. Unsubscriptions always take
+  // effect. Returns the number of subscriptions refused. Without
+  // authorise_subscriptions: does nothing.
+  using SubscriptionCheck = std::function<bool(const std::string& user_id, const std::string& topic_prefix)>;
+  Result<size_t> HandleSubscriptions(const SubscriptionCheck& allow);
 
  private:
   struct Impl;

@@ -46,8 +46,11 @@ class ProcessesTest : public ::testing::Test {
   }
 
   std::unique_ptr<Process> Import(const Ports& p, const std::vector<std::string>& files, const std::string& name) {
+    // Each import has its own outbox, so that tests running side by side
+    // never share one.
     std::vector<std::string> argv = {kCli,  "import", "--format", "csc-events", "--ingest", p.ingest,
-                                     "--linkage-secret-file", secret_, "--request-timeout-ms", "1000"};
+                                     "--linkage-secret-file", secret_, "--request-timeout-ms", "1000",
+                                     "--outbox", dir_ / (name + ".outbox")};
     argv.insert(argv.end(), files.begin(), files.end());
     return std::make_unique<Process>(argv, dir_ / (name + ".out"), dir_ / (name + ".err"));
   }
