@@ -48,7 +48,7 @@ bool IsSiteCode(std::string_view s) {
 }
 
 void ParseRecord(RecordCheck& check, const AdapterContext& ctx, SeenIds& seen, lscb::v1::Envelope* event) {
-  std::optional<std::string_view> attendance_id = check.Text("attendance_id", Need::kRequired);
+  std::optional<std::string_view> attendance_id = check.RecordId("attendance_id", Need::kRequired);
   std::optional<std::string_view> site = check.Text("site_code", Need::kRequired);
   if (site && !IsSiteCode(*site)) {
     check.Fail("site_code", Quoted(*site) + " is not a site code (3 to 5 upper-case letters and digits, e.g. RJ224)");

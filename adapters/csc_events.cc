@@ -157,7 +157,7 @@ ParsedFile CscEventsAdapter::ParseFile(std::string_view file_name, std::string_v
 
 void CscEventsAdapter::ParseRecord(RecordCheck& check, const AdapterContext& ctx, SeenRecords& seen,
                                    lscb::v1::Envelope* event) const {
-  std::optional<std::string_view> record_id = check.Text("record_id", Need::kRequired);
+  std::optional<std::string_view> record_id = check.RecordId("record_id", Need::kRequired);
   const RecordTypeName* type = CheckRecordType(check);
   const Board* board = check.Borough("borough", *ctx.boards, Need::kRequired);
   std::optional<int64_t> occurred_at = check.DateTime("occurred_at", Need::kRequired);

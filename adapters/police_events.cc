@@ -70,7 +70,7 @@ std::optional<std::string> CheckReportingUnit(RecordCheck& check, const BoardReg
 }
 
 void ParseRecord(RecordCheck& check, const AdapterContext& ctx, SeenIds& seen, lscb::v1::Envelope* event) {
-  std::optional<std::string_view> record_id = check.Text("record_id", Need::kRequired);
+  std::optional<std::string_view> record_id = check.RecordId("record_id", Need::kRequired);
   std::optional<std::string> unit = CheckReportingUnit(check, *ctx.boards);
   const RecordTypeName* type = CheckRecordType(check);
   const Board* board = check.Borough("borough", *ctx.boards, Need::kRequired);

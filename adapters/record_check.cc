@@ -94,6 +94,15 @@ std::optional<std::string_view> RecordCheck::Text(std::string_view column, Need 
   return value;
 }
 
+std::optional<std::string_view> RecordCheck::RecordId(std::string_view column, Need need) {
+  std::optional<std::string_view> value = Text(column, need);
+  if (value && value->size() > kMaxRecordIdLength) {
+    Fail(column, "longer than " + std::to_string(kMaxRecordIdLength) + " characters");
+    return std::nullopt;
+  }
+  return value;
+}
+
 std::optional<std::string_view> RecordCheck::OneOf(std::string_view column, std::span<const std::string_view> allowed,
                                                    Need need) {
   std::optional<std::string_view> value = Text(column, need);
@@ -110,6 +119,10 @@ std::optional<int64_t> RecordCheck::DateTime(std::string_view column, Need need)
   Result<int64_t> instant = ParseDateTime(*value);
   if (!instant.ok()) {
     Fail(column, instant.status().message());
+    return std::nullopt;
+  }
+  if (*instant < kEarliestEventTime) {
+    Fail(column, Quoted(*value) + " is before 1990 (the hub keeps nothing older)");
     return std::nullopt;
   }
   return *instant;
@@ -143,6 +156,10 @@ std::optional<Period> RecordCheck::ReportingPeriod(std::string_view column, Need
   Result<Period> period = ParsePeriod(*value);
   if (!period.ok()) {
     Fail(column, Quoted(*value) + " is not a period (YYYY-MM, YYYY-Qn or FYyyyy-yy, e.g. 2007-09, 2007-Q3, FY2007-08)");
+    return std::nullopt;
+  }
+  if (UkLocalToUtc(period->First(), 0) < kEarliestEventTime) {
+    Fail(column, Quoted(*value) + " starts before 1990 (the hub keeps nothing older)");
     return std::nullopt;
   }
   return *period;

@@ -61,11 +61,17 @@ class RecordCheck final {
 
   // A non-blank value.
   std::optional<std::string_view> Text(std::string_view column, Need need);
+  // A record's identifier (it becomes Envelope.source_event_id): non-blank,
+  // at most kMaxRecordIdLength characters, as the hub requires.
+  static constexpr size_t kMaxRecordIdLength = 128;
+  std::optional<std::string_view> RecordId(std::string_view column, Need need);
   // One of `allowed` (lower-case), matched ASCII case-insensitively; returns
   // the entry of `allowed`.
   std::optional<std::string_view> OneOf(std::string_view column, std::span<const std::string_view> allowed, Need need);
+  // The earliest time of an event the hub accepts: 1990-01-01.
+  static constexpr int64_t kEarliestEventTime = 631152000;
   // A date-time as ParseDateTime reads it (UK local unless an offset is
-  // given), Unix seconds UTC.
+  // given), Unix seconds UTC; the time of an event, so not before 1990.
   std::optional<int64_t> DateTime(std::string_view column, Need need);
   // A whole number >= `min`.
   std::optional<uint32_t> Count(std::string_view column, uint32_t min, Need need);
@@ -74,7 +80,7 @@ class RecordCheck final {
   // "Y" or "N" (either case).
   std::optional<bool> YesNo(std::string_view column, Need need);
   // A reporting period as ParsePeriod reads it ("YYYY-MM", "YYYY-Qn",
-  // "FYyyyy-yy").
+  // "FYyyyy-yy"), starting in 1990 or later.
   std::optional<Period> ReportingPeriod(std::string_view column, Need need);
   // An age band name (AgeBandName) or "all"; returns the canonical name.
   std::optional<std::string_view> AgeBandOrAll(std::string_view column, Need need);

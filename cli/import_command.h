@@ -14,12 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "transport/transport.h"
+
 namespace lscb::cli {
 
 struct ImportOptions {
   std::string format;
   std::string ingest = "tcp://127.0.0.1:7401";
   std::string linkage_secret_file;
+  // CURVE keys for a hub that requires them (plaintext when not enabled).
+  transport::CurveClientKeys curve;
   std::vector<std::string> files;
   // "reject-file": nothing from a file with errors is sent.
   // "skip-record": good records are sent; bad ones are listed in FILE.rejects.

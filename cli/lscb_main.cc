@@ -2,16 +2,26 @@
 //   lscb import   --format F --linkage-secret-file S [--ingest EP] [--outbox DIR] [--no-wait] FILE...
 //   lscb stream   --format F --linkage-secret-file S [--ingest EP] [--outbox DIR] [--follow] FILE|-
 //   lscb outbox   status|flush|list-rejected [--outbox DIR] [--ingest EP]
-//   lscb snapshot --board CODE|london --period P [--query EP] [--format csv|json|table]
+//   lscb snapshot --board CODE|london --period P [--query EP] [--format csv|json|table] [--raw]
+//   lscb subscribe --board CODE|london [--feed EP] [--query EP]
+//   lscb report   --board CODE --period FYyyyy-yy --out FILE.xlsx [--query EP] [--raw]
+//   lscb keygen   --name NAME --out DIR
+//   lscb audit    --data-dir DIR [--since T] [--principal P]
+// Commands that talk to a hub using CURVE take --key-file (this principal's
+// secret key, mode 600) and --hub-key-file (the hub's public key).
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <iostream>
 
+#include "cli/audit_command.h"
 #include "cli/import_command.h"
+#include "cli/keygen_command.h"
 #include "cli/outbox_command.h"
 #include "cli/stream_command.h"
 #include "client/query_client.h"
+#include "client/subscriber.h"
+#include "report/report_command.h"
 
 namespace {
 
@@ -82,6 +92,16 @@ int main(int argc, char** argv) {
   outbox->add_option("--give-up-after", give_up_s, "stop after this many seconds without progress (0: never)");
   outbox->add_flag("--no-progress", no_progress, "no progress output");
 
+  // CURVE keys, for every command that talks to a hub.
+  std::string key_file, hub_key_file;
+  auto curve_flags = [&](CLI::App* cmd) {
+    cmd->add_option("--key-file", key_file, "this principal's CURVE secret key file (from lscb keygen; mode 600)");
+    cmd->add_option("--hub-key-file", hub_key_file, "the hub's CURVE public key file");
+  };
+  curve_flags(import);
+  curve_flags(stream);
+  curve_flags(outbox);
+
   lscb::client::QueryOptions q;
   std::string board, period, format = "csv";
   auto* snapshot = app.add_subcommand("snapshot", "print the indicators of a board (or london) for a period");
@@ -89,6 +109,38 @@ int main(int argc, char** argv) {
   snapshot->add_option("--board", board, "ONS code, DfE number, name, or london")->required();
   snapshot->add_option("--period", period, "YYYY-MM, YYYY-Qn or FYyyyy-yy")->required();
   snapshot->add_option("--format", format, "csv, json or table")->check(CLI::IsMember({"csv", "json", "table"}));
+  snapshot->add_flag("--raw", q.raw, "unsuppressed figures (principals with the raw right only)");
+  curve_flags(snapshot);
+
+  lscb::client::SubscriberOptions sub;
+  auto* subscribe = app.add_subcommand("subscribe", "follow a board's (or london's) live indicators, one JSON line each");
+  subscribe->add_option("--board", sub.board, "ONS code, DfE number, name, or london")->required();
+  subscribe->add_option("--feed", sub.feed, "hub feed endpoint")->capture_default_str();
+  subscribe->add_option("--query", sub.query, "hub query endpoint")->capture_default_str();
+  int max_updates = 0;
+  subscribe->add_option("--count", max_updates, "stop after this many updates (0: run until stopped)");
+  curve_flags(subscribe);
+
+  lscb::report::ReportOptions rep;
+  auto* report = app.add_subcommand("report", "write a board's financial year as an Excel workbook");
+  report->add_option("--board", rep.board, "ONS code, DfE number, name, or london")->required();
+  report->add_option("--period", rep.period, "a financial year, e.g. FY2007-08")->required();
+  report->add_option("--out", rep.out, "the .xlsx file to write")->required();
+  report->add_option("--query", rep.query.endpoint, "hub query endpoint")->capture_default_str();
+  report->add_flag("--raw", rep.raw, "unsuppressed figures (the Board's analysts only)");
+  curve_flags(report);
+
+  lscb::cli::KeygenOptions kg;
+  auto* keygen = app.add_subcommand("keygen", "write a CURVE keypair: NAME.key (secret, mode 600) and NAME.pub");
+  keygen->add_option("--name", kg.name, "the principal's name")->required();
+  keygen->add_option("--out", kg.out_dir, "folder for the two files")->required();
+
+  lscb::cli::AuditOptions au;
+  auto* audit = app.add_subcommand("audit", "read the hub's audit log");
+  audit->add_option("--data-dir", au.data_dir, "the hub's data folder")->required();
+  audit->add_option("--since", au.since, "from this time (YYYY-MM-DD[THH:MM], or an age like 24h, 7d)");
+  audit->add_option("--principal", au.principal, "only this principal");
+  audit->add_option("--format", au.format, "jsonl or text")->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -97,6 +149,41 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
 
+  if (*keygen) return lscb::cli::RunKeygen(kg, std::cout, std::cerr);
+  if (*audit) return lscb::cli::RunAudit(au, std::cout, std::cerr);
+  auto keys = lscb::cli::LoadCurveClientKeys(key_file, hub_key_file);
+  if (!keys.ok()) {
+    std::cerr << "lscb: " << keys.status().message() << "\n";
+    return 2;
+  }
+  imp.curve = str.curve = box.curve = q.curve = sub.curve = rep.query.curve = *keys;
+  if (*report) return lscb::report::RunReport(rep, std::cout, std::cerr);
+  if (*subscribe) {
+    CatchStopSignals();
+    auto s = lscb::client::FeedSubscriber::Connect(sub);
+    if (!s.ok()) {
+      std::cerr << "lscb subscribe: " << s.status().message() << "\n";
+      return s.status().IsInvalidArgument() ? 2 : 1;
+    }
+    // The state first, as one line, then each update as it comes.
+    lscb::v1::FeedUpdate state;
+    state.set_board((*s)->topic());
+    state.set_sequence((*s)->sequence());
+    for (const auto& [p, snap] : (*s)->state()) *state.add_snapshots() = snap;
+    std::cout << lscb::client::UpdateToJsonLine(state) << std::flush;
+    int n = 0;
+    while (!g_stop.load() && (max_updates == 0 || n < max_updates)) {
+      auto u = (*s)->Next(std::chrono::milliseconds(500));
+      if (!u.ok()) {
+        std::cerr << "lscb subscribe: " << u.status().message() << "\n";
+        return 1;
+      }
+      if (!u->has_value()) continue;
+      std::cout << lscb::client::UpdateToJsonLine(**u) << std::flush;
+      ++n;
+    }
+    return 0;
+  }
   if (*import) {
     imp.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     imp.give_up_after = std::chrono::seconds(give_up_s);

@@ -89,6 +89,7 @@ int Flush(const OutboxCommandOptions& o, std::ostream& out, std::ostream& err) {
   Tally tally;
   client::SenderOptions so;
   so.endpoint = o.ingest;
+  so.curve = o.curve;
   so.request_timeout = o.request_timeout;
   so.give_up_after = o.give_up_after;
   ProgressPrinter printer(err, o.ingest, o.progress, o.progress && ::isatty(STDERR_FILENO));

@@ -13,6 +13,8 @@
 #include "core/status.h"
 #include "store/outbox.h"
 
+#include "transport/transport.h"
+
 namespace lscb::cli {
 
 // $XDG_STATE_HOME/lscb/outbox, else $HOME/.local/state/lscb/outbox.
@@ -55,6 +57,9 @@ class ProgressPrinter final {
 struct OutboxCommandOptions {
   // "status", "flush" or "list-rejected".
   std::string action;
+  // CURVE keys for a hub that requires them (flush; plaintext when not
+  // enabled).
+  transport::CurveClientKeys curve;
   // The outbox folder; DefaultOutboxDir() when empty.
   std::string outbox;
   // For flush:

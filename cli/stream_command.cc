@@ -196,6 +196,7 @@ class Stream final {
 
     client::SenderOptions so;
     so.endpoint = o_.ingest;
+    so.curve = o_.curve;
     so.request_timeout = o_.request_timeout;
     ProgressPrinter printer(err_, o_.ingest, false, false);
     so.on_progress = [&](const client::DeliveryProgress& p) { printer(p); };

@@ -26,12 +26,16 @@
 #include <string>
 #include <string_view>
 
+#include "transport/transport.h"
+
 namespace lscb::cli {
 
 struct StreamOptions {
   std::string format;
   std::string ingest = "tcp://127.0.0.1:7401";
   std::string linkage_secret_file;
+  // CURVE keys for a hub that requires them (plaintext when not enabled).
+  transport::CurveClientKeys curve;
   // The outbox folder; DefaultOutboxDir() when empty.
   std::string outbox;
   // The feed; "-" for standard input.

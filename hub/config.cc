@@ -155,6 +155,15 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
         if (!d.ok()) s = Status::InvalidArgument(name + ": definitions: " + d.status().message());
         else o.definitions = d.value();
       }
+    } else if (key == "http") {
+      s = Get(node, name, key, config.http);
+    } else if (key == "http_allow_raw") {
+      s = Get(node, name, key, config.http_allow_raw);
+    } else if (key == "disclosure_threshold") {
+      int64_t t = 0;
+      s = Get(node, name, key, t);
+      if (s.ok() && (t < 0 || t > 100)) s = Status::InvalidArgument(name + ": " + key + ": must be 0 to 100");
+      if (s.ok()) config.disclosure_threshold = static_cast<int>(t);
     } else if (key == "log_level") {
       s = Get(node, name, key, config.log_level);
       if (s.ok() && config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&

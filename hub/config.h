@@ -43,6 +43,14 @@ namespace lscb::hub {
 struct HubConfig {
   HubOptions options;
   std::string log_level = "info";
+  // The HTTP server (/healthz, /metrics, JSON API, dashboard): "host:port",
+  // or "off".
+  std::string http = "127.0.0.1:7480";
+  // Whether the HTTP API answers raw=1 (unsuppressed figures). It has no
+  // authentication of its own: only behind an authenticating proxy.
+  bool http_allow_raw = false;
+  // Published counts from 1 to this are withheld (shown as c); 0: none.
+  int disclosure_threshold = 4;
 };
 
 // Applies the settings in `path` on top of `config`.

@@ -39,12 +39,14 @@ struct Batch {
   bool delimited = false;  // sent by a REQ socket: reply with an empty frame first
   Frames frames;           // [header, event...]
   uint64_t batch_id = 0;
+  std::chrono::steady_clock::time_point received{};
   size_t events() const { return frames.size() - 1; }
 };
 
 struct Reply {
   std::string peer;
   Frames frames;
+  std::chrono::steady_clock::time_point received{};  // of the batch; none for refusals
 };
 
 // Batches waiting for the writer, bounded in events. Only the receiver
@@ -150,7 +152,14 @@ class HubImpl final : public Hub {
     // With CURVE, the ZAP handler is bound before the sockets it guards.
     const bool curve = !options_.curve_secret_key.empty();
     if (curve) {
+      auto own = transport::CurvePublicKeyOf(options_.curve_secret_key);
+      if (!own.ok()) return own.status();
+      own_public_key_ = *own;
       auto zap = transport::ZapHandler::Bind(ctx_, [this](const transport::ZapRequest& r, std::string* denial) {
+        // The hub's own key on the query socket: its maintenance commands
+        // (lscb-hub backup), run by whoever can read the hub's secret key.
+        if (r.mechanism == "CURVE" && r.client_public_key == own_public_key_ && r.domain == kQueryDomain)
+          return std::optional<std::string>(kHubPrincipal);
         auto name = options_.access->Authenticate(r.domain, r.mechanism, r.client_public_key, denial);
         if (!name) OnConnectionRefused(r, *denial);
         return name;
@@ -204,6 +213,25 @@ class HubImpl final : public Hub {
   void Stop() override {
     stop_.store(true);
     Wake();
+  }
+
+  Result<lscb::v1::Snapshot> RawSnapshot(const std::string& board, const std::string& period) const override {
+    lscb::v1::QueryRequest req;
+    req.mutable_snapshot()->set_board(board);
+    req.mutable_snapshot()->set_period(period);
+    req.mutable_snapshot()->set_raw(true);
+    lscb::v1::QueryReply reply;
+    {
+      std::shared_lock lock(view_mutex_);
+      reply = AnswerQuery(req.SerializeAsString(), view_, *options_.boards, processor_.applied_seq(), nullptr, true);
+    }
+    if (!reply.error().empty()) return Status::InvalidArgument(reply.error());
+    return reply.snapshot();
+  }
+
+  uint64_t log_position() const override {
+    std::shared_lock lock(view_mutex_);
+    return processor_.applied_seq();
   }
 
   HubStats stats() const override {
@@ -294,6 +322,7 @@ class HubImpl final : public Hub {
       if (!got.ok() || !got->has_value()) return;
       Batch b;
       b.peer = peer;
+      b.received = SteadyClock::now();
       b.principal = PrincipalOf(user);
       b.frames = std::move(**got);
       if (!b.frames.empty() && b.frames[0].empty()) {
@@ -352,7 +381,7 @@ class HubImpl final : public Hub {
         if (a->outcome() == lscb::v1::REJECTED)
           spdlog::warn("rejected event {} of batch {}: {}", i, b.batch_id, a->reason());
       }
-      Reply r{b.peer, {}};
+      Reply r{b.peer, {}, b.received};
       if (b.delimited) r.frames.emplace_back();
       r.frames.push_back(reply.SerializeAsString());
       replies.push_back(std::move(r));
@@ -366,6 +395,18 @@ class HubImpl final : public Hub {
       stats_.groups_committed += 1;
       stats_.events_committed += events.size();
       stats_.commit_micros_total += static_cast<uint64_t>(micros);
+    }
+    if (HubMetrics* m = options_.metrics.get()) {
+      m->commit_latency().Observe(static_cast<double>(micros) / 1e6);
+      m->log_position().Set(static_cast<double>(processor_.applied_seq()));
+      m->queue_depth().Set(static_cast<double>(queue_.depth()));
+      // Counted per group: Events() takes a lock.
+      std::map<std::pair<int, std::string>, uint64_t> tally;
+      const auto& agencies = processor_.group_agencies();
+      for (size_t i = 0; i < acks->size(); ++i)
+        ++tally[{(*acks)[i].outcome(), i < agencies.size() ? agencies[i] : std::string()}];
+      for (const auto& [key, n] : tally)
+        m->Events(static_cast<lscb::v1::Outcome>(key.first), key.second).Inc(n);
     }
     events_since_checkpoint_ += events.size();
     Wake();
@@ -407,6 +448,9 @@ class HubImpl final : public Hub {
       auto result = ingest_->Send(r.peer, r.frames);
       if (result == transport::SendResult::kWouldBlock) return;
       if (result == transport::SendResult::kUnreachable) spdlog::debug("ack for a sender that disconnected dropped");
+      if (options_.metrics && r.received != SteadyClock::time_point{})
+        options_.metrics->ingest_latency().Observe(
+            std::chrono::duration<double>(SteadyClock::now() - r.received).count());
       pending_replies_.pop_front();
     }
   }
@@ -523,7 +567,7 @@ class HubImpl final : public Hub {
   }
 
   bool MayReadRaw(const std::string& principal) const {
-    return !options_.access || options_.access->MayReadRaw(principal);
+    return !options_.access || principal == kHubPrincipal || options_.access->MayReadRaw(principal);
   }
 
   // Query thread: why `principal` may not have what `target` asks for; ""
@@ -532,14 +576,14 @@ class HubImpl final : public Hub {
     if (!options_.access || !target) return "";
     if (target->action == "snapshot" || target->action == "state") {
       if (target->topic.empty()) return "";  // unknown board: AnswerQuery says so
-      if (!options_.access->MayRead(principal, target->topic))
+      if (principal != kHubPrincipal && !options_.access->MayRead(principal, target->topic))
         return "not authorised: principal " + principal + " may not read board " + target->board.substr(0, 40);
       if (target->raw && !(options_.allow_raw_queries && MayReadRaw(principal)))
         return "not authorised: principal " + principal + " may not see raw (unsuppressed) figures";
       return "";
     }
     const Principal* p = options_.access->Find(principal);
-    if (!p || p->role != Role::kAdmin) return "not authorised: only an admin may ask for " + target->action;
+    if (principal != kHubPrincipal && (!p || p->role != Role::kAdmin)) return "not authorised: only an admin may ask for " + target->action;
     return "";
   }
 
@@ -616,7 +660,7 @@ class HubImpl final : public Hub {
 
   HubOptions options_;
   std::unique_ptr<store::Store> store_;
-  std::shared_mutex view_mutex_;
+  mutable std::shared_mutex view_mutex_;
   IndicatorView view_;  // guarded by view_mutex_
   IngestProcessor processor_;  // writer thread only
   IngestQueue queue_;
@@ -629,6 +673,10 @@ class HubImpl final : public Hub {
   std::unique_ptr<transport::ZapHandler> zap_;  // ZAP thread only; CURVE only
   std::thread zap_thread_;
   std::map<std::string, SteadyClock::time_point> refusals_;  // ZAP thread only
+  std::string own_public_key_;                               // CURVE: the hub's public key
+  // The principal of a peer holding the hub's own secret key (query socket
+  // only): an admin with every right.
+  static constexpr const char* kHubPrincipal = "lscb-hub";
   std::shared_ptr<AuditLog> audit_;                          // thread-safe
   BoundEndpoints endpoints_;
   std::atomic<bool> stop_{false};

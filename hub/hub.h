@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "hub/definitions.h"
+#include "hub/metrics.h"
 #include "hub/principals.h"
 #include "lscb/v1/wire.pb.h"
 
@@ -70,6 +71,8 @@ struct HubOptions {
   std::string curve_secret_key;
   // The principals; required with curve_secret_key, refused without it.
   std::shared_ptr<const AccessPolicy> access;
+  // Counters and histograms for /metrics; nothing is counted when null.
+  std::shared_ptr<HubMetrics> metrics;
   // Fault injection for tests: called before each store commit; a non-OK
   // status fails the commit (see store::Options::before_commit).
   std::function<Status()> before_commit;
@@ -108,6 +111,13 @@ class Hub {
   virtual const BoundEndpoints& endpoints() const = 0;
   // Thread-safe.
   virtual HubStats stats() const = 0;
+  // Thread-safe: the unsuppressed snapshot of a board ("london", an ONS
+  // code, a DfE number or a name) for a period, for the HTTP server (which
+  // applies disclosure control itself). InvalidArgument for an unknown
+  // board or a bad period.
+  virtual Result<lscb::v1::Snapshot> RawSnapshot(const std::string& board, const std::string& period) const = 0;
+  // Thread-safe: the event log position the view reflects.
+  virtual uint64_t log_position() const = 0;
   // Serves until Stop(). On return every acked event is committed and the
   // view has been checkpointed.
   virtual Status Run() = 0;

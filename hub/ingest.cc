@@ -107,6 +107,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     audit_ = *log;
   }
   std::vector<EventAck> acks(events.size());
+  group_agencies_.assign(events.size(), std::string());
   store::WriteSet writes;
   std::unordered_map<std::string, Pending> pending;
   struct ViewOp {
@@ -190,6 +191,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       continue;
     }
     parsed = true;
+    group_agencies_[i] = env.agency();
     // Authorisation comes first: a principal learns nothing about events it
     // may not send.
     if (access_) {

@@ -81,6 +81,9 @@ class IngestProcessor final {
   void set_max_event_bytes(size_t n) { max_event_bytes_ = n; }
 
   const IngestCounters& counters() const { return counters_; }
+  // The agency each event of the last group claimed (empty when it could
+  // not be decoded), for metrics.
+  const std::vector<std::string>& group_agencies() const { return group_agencies_; }
   // The boards whose figures changed since the last call; `all` is set when
   // a change may reach any board (an injury links across boards).
   std::set<uint16_t> TakeTouchedBoards(bool* all);
@@ -99,6 +102,7 @@ class IngestProcessor final {
   std::shared_ptr<const Definitions> definitions_;
   const Clock& clock_;
   IngestCounters counters_;
+  std::vector<std::string> group_agencies_;
   uint64_t applied_seq_ = 0;
   std::set<uint16_t> touched_;
   bool touched_all_ = false;

@@ -10,7 +10,10 @@
 
 #include "hub/admin.h"
 #include "hub/config.h"
+#include "hub/disclosure.h"
+#include "hub/http_server.h"
 #include "hub/hub.h"
+#include "hub/metrics.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"lscb-hub: receives agencies' events, keeps the Board's indicators"};
@@ -24,6 +27,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "debug, info, warn or error");
   app.add_option("--definitions", definitions, "indicator definition set (TOML); the built-in v1 by default");
   app.add_flag("--sync-writes", sync_writes, "fsync each commit (survives power loss)");
+  std::string http;
+  app.add_option("--http", http, "HTTP address for /healthz, /metrics, the API and the dashboard "
+                                 "(default 127.0.0.1:7480; \"off\" for none)");
   app.require_subcommand(0, 1);
   app.fallthrough();
   std::string backup_out, restore_from;
@@ -83,10 +89,40 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Disclosure control on everything published to subscribers; counters for
+  // /metrics.
+  lscb::hub::DisclosureRule rule;
+  rule.threshold = config.disclosure_threshold;
+  if (!o.publish_filter)
+    o.publish_filter = [rule](const lscb::v1::Snapshot& snap) { return lscb::hub::Suppress(snap, rule); };
+  auto metrics = std::make_shared<lscb::hub::HubMetrics>();
+  o.metrics = metrics;
+  if (!http.empty()) config.http = http;
+
   auto hub = lscb::hub::Hub::Open(o);
   if (!hub.ok()) {
     spdlog::error("cannot start: {}", hub.status().message());
     return 1;
+  }
+  std::unique_ptr<lscb::hub::HttpServer> http_server;
+  if (config.http != "off") {
+    lscb::hub::HttpOptions ho;
+    ho.listen = config.http;
+    ho.allow_raw = config.http_allow_raw;
+    ho.disclosure = rule;
+    lscb::hub::HttpSources src;
+    lscb::hub::Hub* h = hub->get();
+    src.snapshot = [h](const std::string& b, const std::string& p) { return h->RawSnapshot(b, p); };
+    src.metrics = [metrics] { return metrics->Render(); };
+    src.log_position = [h] { return h->log_position(); };
+    src.boards = o.boards;
+    auto started = lscb::hub::HttpServer::Start(ho, std::move(src));
+    if (!started.ok()) {
+      spdlog::error("cannot start: {}", started.status().message());
+      return 1;
+    }
+    http_server = std::move(started.value());
+    spdlog::info("http: dashboard and API on http://{}/", config.http);
   }
   std::thread signal_thread([&] {
     int sig = 0;
@@ -96,6 +132,7 @@ int main(int argc, char** argv) {
   });
   signal_thread.detach();
   lscb::Status s = (*hub)->Run();
+  http_server.reset();  // before the hub it reads from
   hub->reset();
   if (!s.ok()) {
     spdlog::error("{}", s.message());

@@ -78,6 +78,7 @@ struct IngestConfig {
   double timeout_s = 300;
   bool keep = false;
   std::string label;
+  std::string trace_file;  // one line per batch: connection, sent (µs after start), latency (µs)
 };
 
 struct ConnResult {
@@ -88,6 +89,7 @@ struct ConnResult {
   int64_t max_lag_ns = 0;
   Clock::time_point last_ack{};
   std::string error;
+  std::vector<std::pair<int64_t, int64_t>> trace;  // (sent ns after start, latency ns) per batch
 };
 
 struct InFlight {
@@ -183,6 +185,7 @@ void RunPublisher(zmq::context_t& ctx, const std::string& endpoint, const EventS
         }
         int64_t lat = Ns(now - it->sent);
         out.latency_ns.insert(out.latency_ns.end(), it->count, lat);
+        if (!cfg.trace_file.empty()) out.trace.emplace_back(Ns(it->sent - start), lat);
         in_flight.erase(it);
         ++out.acked_batches;
         out.last_ack = now;
@@ -256,7 +259,7 @@ int RunIngest(const IngestConfig& cfg) {
   std::vector<std::string> argv = SplitWords(cfg.hub_prefix);
   argv.insert(argv.end(), {hub_bin, "--data-dir", data_dir, "--ingest", ingest, "--feed",
                            "tcp://127.0.0.1:" + std::to_string(FreePort()), "--query",
-                           "tcp://127.0.0.1:" + std::to_string(FreePort())});
+                           "tcp://127.0.0.1:" + std::to_string(FreePort()), "--http", "off"});
   argv.insert(argv.end(), cfg.hub_args.begin(), cfg.hub_args.end());
   int rc = 0;
   json result;
@@ -301,6 +304,12 @@ int RunIngest(const IngestConfig& cfg) {
       max_lag = std::max(max_lag, r.max_lag_ns);
       if (!r.error.empty() && error.empty()) error = r.error;
     }
+    if (!cfg.trace_file.empty()) {
+      std::ofstream t(cfg.trace_file);
+      t << "connection sent_us latency_us\n";
+      for (size_t c = 0; c < results.size(); ++c)
+        for (const auto& [sent, lat] : results[c].trace) t << c << ' ' << sent / 1000 << ' ' << lat / 1000 << '\n';
+    }
     const int64_t peak_rss = PeakRssKb(hub.pid());
     const double cpu = CpuSeconds(hub.pid());
     int stop_rc = hub.Stop(60s);
@@ -339,6 +348,7 @@ int RunIngest(const IngestConfig& cfg) {
               {"accepted", outcomes[lscb::v1::ACCEPTED]},
               {"duplicate", outcomes[lscb::v1::DUPLICATE]},
               {"amended", outcomes[lscb::v1::AMENDED]},
+              {"merged", outcomes[lscb::v1::MERGED]},
               {"rejected", outcomes[lscb::v1::REJECTED]},
               {"bad_acks", bad},
               {"hub_exit", stop_rc},
@@ -658,6 +668,7 @@ int main(int argc, char** argv) {
   ingest->add_flag("--keep", ic.keep, "keep the temporary folder (store and hub logs)");
   ingest->add_flag("--json", ic.json, "print one JSON line");
   ingest->add_option("--label", ic.label, "a name for this run, copied into the JSON line");
+  ingest->add_option("--trace", ic.trace_file, "write each batch's send time and ack latency to this file");
 
   RttConfig rc;
   auto* rtt = app.add_subcommand("zmq-rtt", "raw DEALER -> ROUTER echo round trip");

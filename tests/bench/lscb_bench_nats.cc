@@ -105,6 +105,7 @@ void Publish(const Config& cfg, const std::string& url, const EventSet& set, int
   jsOptions_Init(&jo);
   jo.Wait = 30000;
   jo.PublishAsync.MaxPending = cfg.max_pending;
+  jo.PublishAsync.StallWait = 10000;  // wait for room rather than fail when the machine is briefly busy
   jo.PublishAsync.AckHandler = OnAck;
   jo.PublishAsync.AckHandlerClosure = &st;
   if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, &jo);

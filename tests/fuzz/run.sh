@@ -16,7 +16,7 @@ seconds="${1:-60}"
 case "$seconds" in ''|*[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${LSCB_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-targets="${LSCB_FUZZ_TARGETS:-envelope_fuzzer ingest_fuzzer xlsx_fuzzer adapter_csc_events_fuzzer \
+targets="${LSCB_FUZZ_TARGETS:-envelope_fuzzer ingest_fuzzer xlsx_fuzzer xlsx_parts_fuzzer adapter_csc_events_fuzzer \
 adapter_police_events_fuzzer adapter_police_counts_fuzzer adapter_ae_attendances_fuzzer adapter_lscb_return_fuzzer}"
 
 if ! command -v clang++ >/dev/null; then

@@ -1,6 +1,15 @@
 #include "hub/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "testing/temp_dir.h"
+#include "transport/curve.h"
 
 namespace lscb::hub {
 namespace {
@@ -43,6 +52,48 @@ TEST(Config, TheSampleConfigIsValid) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(c.options.data_dir, "/var/lib/lscb/hub");
   EXPECT_EQ(c.options.checkpoint_every_events, 200000u);
+}
+
+}  // namespace
+}  // namespace lscb::hub
+
+namespace lscb::hub {
+namespace {
+
+// The London pilot's annotated config is valid as shipped, once its key files
+// exist: every principal, the CURVE keys, the definitions file.
+TEST(Config, TheLondonPilotConfigIsValid) {
+  std::ifstream in(std::string(LSCB_SOURCE_DIR) + "/deploy/hub-london-pilot.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  lscb::testing::TempDir keys;
+  std::string toml = std::regex_replace(text.str(), std::regex("/etc/lscb/keys/"), keys.path() + "/");
+  toml = std::regex_replace(toml, std::regex("/usr/local/share/lscb/definitions/"),
+                            std::string(LSCB_SOURCE_DIR) + "/data/definitions/");
+  std::smatch m;
+  std::string rest = toml;
+  int files = 0;
+  while (std::regex_search(rest, m, std::regex("_key_file = \"([^\"]+)\\.(key|pub)\""))) {
+    std::string base = m[1];
+    if (!std::filesystem::exists(base + ".key")) {
+      auto pair = transport::GenerateCurveKeyPair();
+      ASSERT_TRUE(pair.ok());
+      std::ofstream(base + ".key") << pair->secret_key << "\n";
+      std::ofstream(base + ".pub") << pair->public_key << "\n";
+      ::chmod((base + ".key").c_str(), 0600);
+      ++files;
+    }
+    rest = m.suffix();
+  }
+  EXPECT_EQ(files, 11);  // the hub and ten principals
+  HubConfig c;
+  Status s = LoadConfigText(toml, "hub-london-pilot.toml", c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_FALSE(c.options.curve_secret_key.empty());
+  ASSERT_TRUE(c.options.access != nullptr);
+  EXPECT_TRUE(c.options.sync_writes);
+  EXPECT_EQ(c.disclosure_threshold, 4);
+  EXPECT_EQ(c.options.definitions->version, "v1");
 }
 
 }  // namespace

@@ -98,7 +98,8 @@ class DeliveryTest : public ::testing::Test {
   std::unique_ptr<Process> StartHub(const std::string& data, const Ports& p) {
     std::string name = Name("hub");
     auto hub = std::make_unique<Process>(
-        std::vector<std::string>{kHub, "--data-dir", data, "--ingest", p.ingest, "--feed", p.feed, "--query", p.query},
+        std::vector<std::string>{kHub, "--data-dir", data, "--ingest", p.ingest, "--feed", p.feed, "--query", p.query,
+                                 "--http", "off"},
         dir_ / (name + ".out"), dir_ / (name + ".err"));
     if (hub->WaitForErr("ready", 30s)) return hub;
     ADD_FAILURE() << "the hub did not start: " << hub->err();

@@ -39,7 +39,8 @@ class ProcessesTest : public ::testing::Test {
 
   std::unique_ptr<Process> StartHub(const std::string& data, const Ports& p, const std::string& name) {
     auto hub = std::make_unique<Process>(
-        std::vector<std::string>{kHub, "--data-dir", data, "--ingest", p.ingest, "--feed", p.feed, "--query", p.query},
+        std::vector<std::string>{kHub, "--data-dir", data, "--ingest", p.ingest, "--feed", p.feed, "--query", p.query,
+                                 "--http", "off"},
         dir_ / (name + ".out"), dir_ / (name + ".err"));
     EXPECT_TRUE(hub->WaitForErr("ready", 20s)) << hub->err();
     return hub;
@@ -160,14 +161,16 @@ TEST_F(ProcessesTest, TheHubRefusesAFolderInUseAndStopsCleanly) {
   Ports p = NewPorts();
   auto hub = StartHub(dir_ / "data", p, "hub");
   Ports q = NewPorts();
-  Process second({kHub, "--data-dir", dir_ / "data", "--ingest", q.ingest, "--feed", q.feed, "--query", q.query},
+  Process second({kHub, "--data-dir", dir_ / "data", "--ingest", q.ingest, "--feed", q.feed, "--query", q.query,
+                  "--http", "off"},
                  dir_ / "h2.out", dir_ / "h2.err");
   EXPECT_NE(second.Wait(), 0);
   EXPECT_NE(second.err().find("already in use by another hub"), std::string::npos) << second.err();
 
   std::string file = dir_ / "a-file";
   std::ofstream(file) << "x";
-  Process not_dir({kHub, "--data-dir", file, "--ingest", q.ingest, "--feed", q.feed, "--query", q.query},
+  Process not_dir({kHub, "--data-dir", file, "--ingest", q.ingest, "--feed", q.feed, "--query", q.query,
+                   "--http", "off"},
                   dir_ / "h3.out", dir_ / "h3.err");
   EXPECT_NE(not_dir.Wait(), 0);
   EXPECT_NE(not_dir.err().find("is not a folder"), std::string::npos) << not_dir.err();
@@ -182,7 +185,8 @@ TEST_F(ProcessesTest, ConfigFileSetsEndpointsAndFlagsWin) {
   std::string config = dir_ / "hub.toml";
   std::ofstream(config) << "data_dir = \"" << (dir_ / "data") << "\"\ningest = \"" << p.ingest << "\"\nfeed = \""
                         << p.feed << "\"\nquery = \"" << p.query << "\"\n";
-  Process hub({kHub, "--config", config, "--query", flag.query}, dir_ / "h.out", dir_ / "h.err");
+  Process hub({kHub, "--config", config, "--query", flag.query, "--http", "127.0.0.1:0"}, dir_ / "h.out",
+              dir_ / "h.err");
   ASSERT_TRUE(hub.WaitForErr("ready", 20s)) << hub.err();
   EXPECT_NE(hub.err().find("ingest=" + p.ingest), std::string::npos) << hub.err();
   EXPECT_NE(hub.err().find("query=" + flag.query), std::string::npos) << hub.err();
