@@ -54,7 +54,8 @@ Result<std::shared_ptr<const AccessPolicy>> AccessPolicy::Create(std::vector<Pri
                                      ": " + field + ": " + problem);
     };
     if (!ValidName(pr.name)) return bad("name", "give 1-64 letters, digits, '.', '_' or '-'");
-    if (pr.name == "anonymous" || pr.name == "unauthenticated" || pr.name == "lscb-hub") return bad("name", "is reserved");
+    if (pr.name == "anonymous" || pr.name == "unauthenticated" || pr.name == "lscb-hub")
+      return bad("name", "is reserved");
     if (!transport::IsCurveKey(pr.public_key))
       return bad("public_key", "not a CURVE public key (40 characters of Z85, as in the .pub file of lscb keygen)");
     if (p->by_name_.count(pr.name)) return bad("name", "given twice");

@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   libzip-dev libexpat1-dev libxlsxwriter-dev
   libcpp-httplib-dev chromium python3-openpyxl
+  clang libclang-rt-14-dev
 )
 
 missing=()

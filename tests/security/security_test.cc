@@ -306,6 +306,19 @@ TEST_F(SecureHub, ASubscriberWithoutRawRightsNeverSeesASmallCount) {
   EXPECT_TRUE(admin_raw->raw);
 }
 
+// Whoever holds the hub's own secret key (its maintenance commands) is an
+// admin on the query socket, and nothing on the others.
+TEST_F(SecureHub, TheHubsOwnKeyIsAnAdminOnTheQuerySocketOnly) {
+  ASSERT_TRUE(Send("csc", {MakeEvent({.record_id = "h1"})}).ok());
+  auto raw = Snapshot("hub", "Greenwich", "2007-05", true);
+  ASSERT_TRUE(raw.ok()) << raw.status().ToString();
+  EXPECT_EQ(Cells(*raw)["CSC_CONTACTS|all|"], "1");
+  EXPECT_TRUE(Snapshot("hub", "london", "2007-05").ok());
+  EXPECT_FALSE(Send("hub", {MakeEvent({.record_id = "h2"})}, 2s).ok());
+  auto log = ReadAudit(data());
+  EXPECT_NE(FindAudit(log, "lscb-hub", "snapshot", "served"), nullptr);
+}
+
 TEST_F(SecureHub, LscbAuditReadsTheLogWhileTheHubRunsAndAfter) {
   ASSERT_TRUE(Send("csc", {MakeEvent({.record_id = "a1"})}).ok());
   ASSERT_TRUE(Send("met", {MakeEvent({.kind = "health.ae_attendance", .record_id = "a2", .agency = "police"})}).ok());
