@@ -89,7 +89,7 @@ constexpr const char* kActivities[] = {"service_review", "planning", "delivery",
 // Every child carries all the tokens an adapter can send: its LOCAL token,
 // its NHS number's, its DEMO token, the DEMO token of an alias (a second
 // surname) and the LOCAL token of a previous authority: five 32-byte tokens,
-// which with a GUID record id makes the ~300-byte event the issue asks for.
+// which with a GUID record id makes an event of about 300 bytes.
 struct SyntheticChild {
   std::string local, nhs, demo, alias, previous_local;
   int age = 0;
