@@ -120,15 +120,23 @@ void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
 }
 
 void IndicatorView::AddCell(const CellRef& c, int sign) {
-  int64_t amount = sign * c.amount;
+  const int64_t amount = sign * c.amount;
+  if (amount == 0) return;
   for (uint32_t p : PeriodsOf(c.date)) {
-    uint64_t bp = BoardPeriod(c.board, p);
-    AddToCell(bp, Inner(c.indicator, 0, kTotal), amount);
-    if (c.label != kTotal) AddToCell(bp, Inner(c.indicator, 0, c.label), amount);
+    const uint64_t bp = BoardPeriod(c.board, p);
+    auto& cells = cells_[bp];  // one look-up per period, not one per cell
+    auto add = [&](uint32_t inner) {
+      auto [it, inserted] = cells.try_emplace(inner, 0);
+      it->second += amount;
+      if (it->second == 0) cells.erase(it);
+    };
+    add(Inner(c.indicator, 0, kTotal));
+    if (c.label != kTotal) add(Inner(c.indicator, 0, c.label));
     if (c.band != 0) {
-      AddToCell(bp, Inner(c.indicator, c.band, kTotal), amount);
-      if (c.label != kTotal) AddToCell(bp, Inner(c.indicator, c.band, c.label), amount);
+      add(Inner(c.indicator, c.band, kTotal));
+      if (c.label != kTotal) add(Inner(c.indicator, c.band, c.label));
     }
+    if (cells.empty()) cells_.erase(bp);
   }
 }
 

@@ -409,7 +409,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
     rocksdb::ColumnFamilyOptions cfo;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
-    if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    if (bloom) {
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+      // Most look-ups are for keys never seen (new records): a bloom filter over
+      // the memtable answers them without searching its skip list.
+      cfo.memtable_prefix_bloom_size_ratio = 0.02;
+      cfo.memtable_whole_key_filtering = true;
+    }
     cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     return cfo;
   };
