@@ -51,9 +51,9 @@ Result<transport::CurveClientKeys> LoadCurveClientKeys(const std::string& secret
                                                        const std::string& hub_public_key_file) {
   if (secret_key_file.empty() && hub_public_key_file.empty()) return transport::CurveClientKeys{};
   if (secret_key_file.empty())
-    return Status::InvalidArgument("--hub-public-key-file needs --curve-secret-key-file (this principal's key)");
+    return Status::InvalidArgument("--hub-key-file needs --key-file (this principal's secret key file)");
   if (hub_public_key_file.empty())
-    return Status::InvalidArgument("--curve-secret-key-file needs --hub-public-key-file (the hub's .pub file)");
+    return Status::InvalidArgument("--key-file needs --hub-key-file (the hub's .pub file)");
   auto pair = transport::ReadCurveSecretKeyFile(secret_key_file);
   if (!pair.ok()) return pair.status();
   auto hub = transport::ReadCurvePublicKeyFile(hub_public_key_file);
