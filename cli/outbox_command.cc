@@ -3,12 +3,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 #include <ostream>
 #include <thread>
 
 #include "cli/stream_command.h"
+#include "core/calendar.h"
 
 namespace lscb::cli {
 namespace {
@@ -24,15 +24,6 @@ Result<std::unique_ptr<store::Outbox>> OpenForReading(const std::string& dir) {
       return outbox;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-}
-
-std::string UtcTime(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 int ShowStatus(const std::string& dir, std::ostream& out, std::ostream& err) {
@@ -70,7 +61,7 @@ int ListRejected(const std::string& dir, std::ostream& out, std::ostream& err) {
     return 2;
   }
   Status s = (*outbox)->ScanRejected([&](const store::RejectedEvent& e) {
-    out << e.label << ": " << e.reason << " (rejected " << UtcTime(e.rejected_at) << ")\n";
+    out << e.label << ": " << e.reason << " (rejected " << FormatInstant(e.rejected_at) << ")\n";
     return true;
   });
   if (!s.ok()) {

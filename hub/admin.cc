@@ -107,7 +107,7 @@ int RunRestore(const HubOptions& options, const std::string& backup_dir, std::os
   return 0;
 }
 
-int RunRebuild(const HubOptions& options, std::ostream& out, std::ostream& err) {
+int RunRebuild(const HubOptions& options, std::ostream& out, std::ostream& err, bool retained_only) {
   if (options.data_dir.empty()) {
     err << "lscb-hub rebuild: give --data-dir DIR\n";
     return 2;
@@ -126,13 +126,16 @@ int RunRebuild(const HubOptions& options, std::ostream& out, std::ostream& err) 
     err << "lscb-hub rebuild: " << up.message() << "\n";
     return 1;
   }
-  auto n = RebuildView(**store, boards, definitions);
+  auto n = RebuildView(**store, boards, definitions, retained_only);
   if (!n.ok()) {
     err << "lscb-hub rebuild: " << n.status().message() << "\n";
     return 1;
   }
   out << "rebuilt the indicator view of " << options.data_dir << " from " << *n
-      << " event log entries under definitions " << definitions->version << "\n";
+      << " event log entries under definitions " << definitions->version;
+  if ((*store)->first_event_seq() > 1)
+    out << " (the events still held, from log position " << (*store)->first_event_seq() << ")";
+  out << "\n";
   return 0;
 }
 

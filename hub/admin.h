@@ -20,7 +20,9 @@ int RunBackup(const HubOptions& options, const std::string& out_dir, std::ostrea
 int RunRestore(const HubOptions& options, const std::string& backup_dir, std::ostream& out, std::ostream& err);
 
 // Recomputes the indicator view of the stopped hub's store from its event
-// log under `options.definitions`.
-int RunRebuild(const HubOptions& options, std::ostream& out, std::ostream& err);
+// log under `options.definitions`. When retention removed the start of the
+// log this is refused (exit 1, saying why) unless `retained_only`, which
+// recomputes from the events still held.
+int RunRebuild(const HubOptions& options, std::ostream& out, std::ostream& err, bool retained_only = false);
 
 }  // namespace lscb::hub

@@ -164,6 +164,11 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
       s = Get(node, name, key, t);
       if (s.ok() && (t < 0 || t > 100)) s = Status::InvalidArgument(name + ": " + key + ": must be 0 to 100");
       if (s.ok()) config.disclosure_threshold = static_cast<int>(t);
+    } else if (key == "retention_days") {
+      s = Get(node, name, key, n);
+      if (s.ok() && (n < 0 || n > 36500))
+        s = Status::InvalidArgument(name + ": " + key + ": must be 0 (keep every event) to 36500");
+      if (s.ok()) o.retention = std::chrono::seconds(n * 86400);
     } else if (key == "log_level") {
       s = Get(node, name, key, config.log_level);
       if (s.ok() && config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&

@@ -10,6 +10,7 @@
 //   max_message_bytes = 16777216
 //   checkpoint_every_events = 200000
 //   checkpoint_interval_seconds = 60
+//   retention_days = 0          # 0 keeps every event in the log
 //   log_level = "info"
 //   definitions = "/etc/lscb/definitions.toml"
 //   allow_raw_queries = true

@@ -12,6 +12,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "core/calendar.h"
 #include "hub/audit.h"
 #include "hub/disclosure.h"
 #include "hub/feed.h"
@@ -132,6 +133,10 @@ class HubImpl final : public Hub {
     auto loaded = LoadViewCheckpoint(*store_, view_);
     if (!loaded.ok()) return loaded.status();
     const uint64_t from = *loaded;
+    if (from == 0 && store_->first_event_seq() > 1)
+      return Status::FailedPrecondition("the indicator view must be recomputed from the event log (the definitions "
+                                        "or the view's format changed), but " +
+                                        RetainedLogMessage(*store_));
     uint64_t replayed = 0;
     auto t0 = SteadyClock::now();
     Status s = processor_.ReplayLog(from, &replayed);
@@ -141,6 +146,7 @@ class HubImpl final : public Hub {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count();
     spdlog::info("indicator view restored: checkpoint at log position {}, {} entries replayed in {} ms", from,
                  replayed, ms);
+    if (options_.metrics) options_.metrics->log_start().Set(static_cast<double>(store_->first_event_seq()));
 
     auto audit = AuditLog::Open(*store_);
     if (!audit.ok()) return audit.status();
@@ -241,6 +247,7 @@ class HubImpl final : public Hub {
       s = stats_;
     }
     s.queue_depth = queue_.depth();
+    s.log_start = store_->first_event_seq();
     return s;
   }
 
@@ -357,6 +364,8 @@ class HubImpl final : public Hub {
       Status cp = MaybeCheckpoint(false);
       if (!cp.ok()) spdlog::error("checkpoint failed (will retry): {}", cp.message());
       RunBackups();
+      Status rt = MaybeApplyRetention();
+      if (!rt.ok()) spdlog::error("retention: {} (will retry)", rt.message());
     }
     RunBackups();
   }
@@ -491,7 +500,37 @@ class HubImpl final : public Hub {
       last_checkpoint_ = now;
       spdlog::debug("indicator view checkpointed at log position {}", seq);
     }
+    if (HubMetrics* m = options_.metrics.get()) {
+      const store::StoreStats st = store_->Stats();
+      m->store_live_bytes().Set(static_cast<double>(st.live_bytes));
+      m->log_start().Set(static_cast<double>(st.first_event_seq));
+    }
     return s;
+  }
+
+  // Writer thread: removes the log entries past retention, at start and
+  // then every retention_check_interval.
+  Status MaybeApplyRetention() {
+    if (options_.retention.count() <= 0) return Status::Ok();
+    const auto now = SteadyClock::now();
+    if (retention_checked_ && now - last_retention_check_ < options_.retention_check_interval) return Status::Ok();
+    retention_checked_ = true;
+    last_retention_check_ = now;
+    const int64_t cutoff = options_.clock->NowSeconds() - options_.retention.count();
+    const uint64_t first = store_->first_event_seq();
+    auto keep_from = RetentionKeepFrom(*store_, cutoff, processor_.applied_seq());
+    if (!keep_from.ok()) return keep_from.status();
+    if (*keep_from <= first) return Status::Ok();
+    // A restart replays only the log after the view's checkpoint, so the
+    // checkpoint must hold everything committed before any of it goes.
+    Status s = MaybeCheckpoint(true);
+    if (!s.ok()) return s;
+    s = store_->RemoveEventsBefore(*keep_from);
+    if (!s.ok()) return s;
+    spdlog::info("retention: removed event log entries {} to {} (received before {}); the log now starts at {}",
+                 first, *keep_from - 1, FormatInstant(cutoff), *keep_from);
+    if (options_.metrics) options_.metrics->log_start().Set(static_cast<double>(*keep_from));
+    return Status::Ok();
   }
 
   // Query thread: hands a backup to the writer and waits for it.
@@ -696,6 +735,8 @@ class HubImpl final : public Hub {
   uint64_t checkpointed_seq_ = 0;
   uint64_t events_since_checkpoint_ = 0;
   SteadyClock::time_point last_checkpoint_ = SteadyClock::now();
+  bool retention_checked_ = false;
+  SteadyClock::time_point last_retention_check_{};
 };
 
 }  // namespace

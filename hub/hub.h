@@ -53,6 +53,13 @@ struct HubOptions {
   // after the last save if anything changed.
   uint64_t checkpoint_every_events = 200000;
   std::chrono::seconds checkpoint_interval{60};
+  // Retention: log entries received longer ago than this are removed from
+  // the event log (checked at start and every retention_check_interval).
+  // The figures they produced stay in the indicator view; their record ids
+  // and content hashes stay too, so a late re-send is still a DUPLICATE,
+  // while an amendment of such a record is REJECTED. Zero keeps every event.
+  std::chrono::seconds retention{0};
+  std::chrono::seconds retention_check_interval{3600};
   // The live feed publishes a board's changed snapshots at most this often,
   // and a heartbeat this long after the last message when nothing changed.
   std::chrono::milliseconds feed_min_interval{1000};
@@ -94,6 +101,7 @@ struct HubStats {
   uint64_t groups_committed = 0;
   uint64_t events_committed = 0;     // events decided in committed groups
   uint64_t commit_micros_total = 0;  // time spent deciding and committing groups
+  uint64_t log_start = 1;            // the first event log entry held (retention)
 };
 
 // The endpoints actually bound (a "*" port resolved).

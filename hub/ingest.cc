@@ -226,6 +226,21 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
         audit("duplicate", "");
         continue;
       }
+      if (rec->has_value() && (*rec)->seq < store_.first_event_seq()) {
+        // Retention removed the held version from the log: its id and
+        // content hash are all that is left. The same bytes are still a
+        // duplicate; other bytes cannot be applied, because the figures the
+        // held version produced cannot be taken back without it.
+        if ((*rec)->content_hash == hash) {
+          ack.set_outcome(lscb::v1::DUPLICATE);
+          ++delta.duplicate;
+          audit("duplicate", "");
+        } else {
+          reject("cannot amend record " + Clipped(env.source_event_id(), 64) +
+                 ": it was received before the retention period and its events have been removed from the log");
+        }
+        continue;
+      }
       if (rec->has_value()) {
         std::string sender;
         auto old = FactsOfEntry((*rec)->seq, &sender);
@@ -332,6 +347,11 @@ Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
   Status inner;
   lscb::v1::LogEntry entry;
   lscb::v1::Envelope env;
+  // Replaying from the start of a log that retention shortened (a rebuild
+  // from the events still held): an entry amending a removed one is applied
+  // as new, because the removed version was never applied.
+  const uint64_t first = store_.first_event_seq();
+  const bool from_start = from_seq + 1 <= first;
   std::unique_lock lock(view_mutex_);
   Status s = store_.ScanEvents(from_seq + 1, [&](uint64_t seq, std::string_view raw) {
     if (!entry.ParseFromArray(raw.data(), static_cast<int>(raw.size())) || !env.ParseFromString(entry.envelope())) {
@@ -343,7 +363,15 @@ Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
       inner = Status::Corruption("event log entry " + std::to_string(seq) + ": " + facts.status().message());
       return false;
     }
-    if (entry.replaces_seq() != 0) {
+    if (entry.replaces_seq() != 0 && entry.replaces_seq() < first) {
+      if (!from_start) {
+        inner = Status::Corruption("event log entry " + std::to_string(seq) + " amends entry " +
+                                   std::to_string(entry.replaces_seq()) +
+                                   ", which was removed after the view's checkpoint");
+        return false;
+      }
+      view_.Apply(*facts);
+    } else if (entry.replaces_seq() != 0) {
       auto before = FactsOfEntry(entry.replaces_seq());
       if (!before.ok()) {
         inner = before.status();

@@ -12,6 +12,10 @@
 // window) is MERGED: counted once. Matching reads the store's linkage index
 // (group x board x token x time), written in the same batch as the event.
 //
+// Retention: when the held version of a record was removed from the log
+// (Store::RemoveEventsBefore), the same bytes again are a DUPLICATE and other
+// bytes are REJECTED: the figures of the removed version cannot be taken back.
+//
 // Returns: a return with a lower (revision, read time) than the one already
 // held for its key changes nothing (DUPLICATE).
 //
@@ -69,6 +73,8 @@ class IngestProcessor final {
   Result<std::vector<lscb::v1::EventAck>> ProcessGroup(const std::vector<IncomingEvent>& events);
 
   // Rebuilds the view from the log entries after `from_seq` (used at start).
+  // From the start of a log that retention shortened, entries amending a
+  // removed one are applied as new.
   Status ReplayLog(uint64_t from_seq, uint64_t* replayed);
 
   // Events are authorised against `policy` for their principal; null (the

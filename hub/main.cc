@@ -39,6 +39,14 @@ int main(int argc, char** argv) {
   restore->add_option("--from", restore_from, "the backup folder")->required();
   auto* rebuild = app.add_subcommand(
       "rebuild", "recompute the indicator view from the event log under --definitions (hub stopped)");
+  bool retained_only = false;
+  rebuild->add_flag("--retained-only", retained_only,
+                    "when retention removed old events: recompute from the events still held (their figures are "
+                    "lost)");
+  int64_t retention_days = -1;
+  app.add_option("--retention-days", retention_days,
+                 "remove events received more than this many days ago from the log (0: keep every event)")
+      ->check(CLI::Range(int64_t{0}, int64_t{36500}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -63,6 +71,7 @@ int main(int argc, char** argv) {
   if (!feed.empty()) o.feed_endpoint = feed;
   if (!query.empty()) o.query_endpoint = query;
   if (sync_writes) o.sync_writes = true;
+  if (retention_days >= 0) o.retention = std::chrono::seconds(retention_days * 86400);
   if (!definitions.empty()) {
     auto d = lscb::hub::LoadDefinitionsFile(definitions);
     if (!d.ok()) {
@@ -75,7 +84,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   if (*backup) return lscb::hub::RunBackup(o, backup_out, std::cout, std::cerr);
   if (*restore) return lscb::hub::RunRestore(o, restore_from, std::cout, std::cerr);
-  if (*rebuild) return lscb::hub::RunRebuild(o, std::cout, std::cerr);
+  if (*rebuild) return lscb::hub::RunRebuild(o, std::cout, std::cerr, retained_only);
   if (o.data_dir.empty()) {
     spdlog::error("no data folder: give --data-dir DIR or data_dir in the config file");
     return 2;

@@ -88,8 +88,35 @@ Status UpgradeStore(store::Store& store, const BoardRegistry& boards) {
   return store.SetSchemaVersion(store::kSchemaVersion);
 }
 
+std::string RetainedLogMessage(const store::Store& store) {
+  return "events before log position " + std::to_string(store.first_event_seq()) +
+         " were removed by the retention policy, so the figures they produced cannot be recomputed; restore a "
+         "backup taken before they were removed, or rebuild from the events still held (lscb-hub rebuild "
+         "--retained-only), which drops the figures of the removed events";
+}
+
+Result<uint64_t> RetentionKeepFrom(store::Store& store, int64_t cutoff_time, uint64_t limit) {
+  uint64_t keep_from = store.first_event_seq();
+  lscb::v1::LogEntry entry;
+  Status inner;
+  Status s = store.ScanEvents(keep_from, [&](uint64_t seq, std::string_view raw) {
+    if (seq > limit) return false;
+    if (!entry.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
+      inner = Status::Corruption("event log entry " + std::to_string(seq) + " cannot be decoded");
+      return false;
+    }
+    if (entry.received_at() >= cutoff_time) return false;
+    keep_from = seq + 1;
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!inner.ok()) return inner;
+  return keep_from;
+}
+
 Result<uint64_t> RebuildView(store::Store& store, std::shared_ptr<const BoardRegistry> boards,
-                             std::shared_ptr<const Definitions> definitions) {
+                             std::shared_ptr<const Definitions> definitions, bool retained_only) {
+  if (store.first_event_seq() > 1 && !retained_only) return Status::FailedPrecondition(RetainedLogMessage(store));
   IndicatorView view(boards, definitions);
   std::shared_mutex mutex;
   IngestProcessor processor(store, view, mutex, boards, definitions, SystemClock::Instance());

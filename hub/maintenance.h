@@ -21,15 +21,29 @@ Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64
 Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view);
 
 // Brings a store written by an older schema up to store::kSchemaVersion in
-// place (v1 -> v2: builds the linkage index from the event log). Does
+// place (v1 -> v2: builds the linkage index from the event log; v2 -> v3:
+// nothing to change, the number only keeps older builds away). Does
 // nothing for a current store.
 Status UpgradeStore(store::Store& store, const BoardRegistry& boards);
 
 // Recomputes the indicator view from the whole event log under `definitions`
 // and saves it as the checkpoint. The old checkpoint stays until the new one
 // is complete. Returns the number of log entries applied.
+// When retention has removed the start of the log, the figures those events
+// produced cannot be recomputed: FailedPrecondition, unless `retained_only`,
+// which recomputes from the events still held (and so loses the others).
 // REQUIRES: no hub is serving this store.
 Result<uint64_t> RebuildView(store::Store& store, std::shared_ptr<const BoardRegistry> boards,
-                             std::shared_ptr<const Definitions> definitions);
+                             std::shared_ptr<const Definitions> definitions, bool retained_only = false);
+
+// Why the view cannot be recomputed from a log that retention shortened,
+// for the operator.
+std::string RetainedLogMessage(const store::Store& store);
+
+// Retention: the first log position to keep when the events received before
+// `cutoff_time` (Unix seconds) go, looking at positions up to `limit` only.
+// Entries are in the order received, so this is the first one received at or
+// after the cutoff; store.first_event_seq() when nothing is due.
+Result<uint64_t> RetentionKeepFrom(store::Store& store, int64_t cutoff_time, uint64_t limit);
 
 }  // namespace lscb::hub

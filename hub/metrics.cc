@@ -202,6 +202,9 @@ HubMetrics::HubMetrics() {
   store_live_bytes_ =
       &(*registry_.AddGauge("lscb_store_live_bytes", "Approximate size of the store on disk, in bytes."))->With({});
   log_position_ = &(*registry_.AddGauge("lscb_log_position", "The last event log entry committed."))->With({});
+  log_start_ = &(*registry_.AddGauge("lscb_log_start",
+                                     "The first event log entry held; older ones were removed by retention."))
+                    ->With({});
 }
 
 Counter& HubMetrics::Events(lscb::v1::Outcome outcome, std::string_view agency) {

@@ -176,6 +176,8 @@ std::string FormatMetricValue(double v);
 //   lscb_ingest_queue_depth            gauge      events received, waiting for the store
 //   lscb_store_live_bytes              gauge      the store's size on disk (approximate)
 //   lscb_log_position                  gauge      the last event log entry committed
+//   lscb_log_start                     gauge      the first event log entry held (after
+//                                                 retention removed older ones; 1 before)
 class HubMetrics final {
  public:
   HubMetrics();
@@ -192,6 +194,7 @@ class HubMetrics final {
   Gauge& queue_depth() { return *queue_depth_; }
   Gauge& store_live_bytes() { return *store_live_bytes_; }
   Gauge& log_position() { return *log_position_; }
+  Gauge& log_start() { return *log_start_; }
 
   std::string Render() const { return registry_.Render(); }
   // For further families (e.g. the live feed's).
@@ -205,6 +208,7 @@ class HubMetrics final {
   Gauge* queue_depth_ = nullptr;
   Gauge* store_live_bytes_ = nullptr;
   Gauge* log_position_ = nullptr;
+  Gauge* log_start_ = nullptr;
 };
 
 // ---------------------------------------------------------------- inline

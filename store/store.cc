@@ -28,6 +28,7 @@ constexpr const char* kCheckpointCf = "checkpoints";
 constexpr const char* kLinkageCf = "linkage";
 constexpr const char* kAuditCf = "audit";
 constexpr const char* kSchemaKey = "schema_version";
+constexpr const char* kLogStartKey = "log_start_seq";
 
 // The families opened at start, in this order; kAudit (created on first
 // use) is kept apart.
@@ -146,7 +147,15 @@ class RocksStore final : public Store {
         db_(std::move(db)),
         handles_(std::move(handles)),
         schema_found_(schema_found) {
-    last_event_seq_ = LastNumericKey(db_.get(), handles_[kEvents]);
+    std::string start;
+    if (db_->Get(rocksdb::ReadOptions(), handles_[kMeta], kLogStartKey, &start).ok()) {
+      try {
+        first_event_seq_ = std::max<uint64_t>(1, std::stoull(start));
+      } catch (...) {
+        first_event_seq_ = 1;  // unreadable: the log is read from its first entry
+      }
+    }
+    last_event_seq_ = std::max<uint64_t>(LastNumericKey(db_.get(), handles_[kEvents]), first_event_seq_ - 1);
     last_dead_id_ = LastNumericKey(db_.get(), handles_[kDead]);
   }
 
@@ -328,11 +337,36 @@ class RocksStore final : public Store {
     return FromRocks(cp->CreateCheckpoint(out_dir, 0), "writing a checkpoint to " + out_dir);
   }
 
+  Status RemoveEventsBefore(uint64_t seq) override {
+    if (seq <= first_event_seq_) return Status::Ok();
+    if (seq > last_event_seq_ + 1)
+      return Status::InvalidArgument("cannot remove events up to " + std::to_string(seq) + ": the log ends at " +
+                                     std::to_string(last_event_seq_));
+    rocksdb::WriteBatch batch;
+    const std::string begin = SeqKey(0), end = SeqKey(seq);
+    rocksdb::Status rs = batch.Put(handles_[kMeta], kLogStartKey, std::to_string(seq));
+    if (rs.ok()) rs = batch.DeleteRange(handles_[kEvents], begin, end);
+    if (!rs.ok()) return FromRocks(rs, "staging the removal of old events");
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    Status st = FromRocks(db_->Write(wo, &batch), "removing old events from " + dir_);
+    if (!st.ok()) return st;
+    first_event_seq_ = seq;
+    // The deleted range is dropped from the files now rather than whenever
+    // compaction would reach it.
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    rocksdb::Slice b(begin), e(end);
+    return FromRocks(db_->CompactRange(co, handles_[kEvents], &b, &e), "compacting the event log of " + dir_);
+  }
+
+  uint64_t first_event_seq() const override { return first_event_seq_; }
   uint64_t last_event_seq() const override { return last_event_seq_; }
   uint64_t last_dead_letter_id() const override { return last_dead_id_; }
 
   StoreStats Stats() override {
     StoreStats st;
+    st.first_event_seq = first_event_seq_;
     st.last_event_seq = last_event_seq_;
     st.last_dead_letter_id = last_dead_id_;
     for (auto* h : handles_) {
@@ -375,6 +409,7 @@ class RocksStore final : public Store {
   Options options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::atomic<uint64_t> first_event_seq_{1};
   std::atomic<uint64_t> last_event_seq_{0};
   std::atomic<uint64_t> last_dead_id_{0};
   std::mutex audit_mu_;

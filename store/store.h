@@ -1,7 +1,9 @@
 // The hub's durable store: the only module that knows RocksDB.
 //
 // Column families
-//   meta          "schema_version" -> decimal
+//   meta          "schema_version" -> decimal; "log_start_seq" -> decimal (the
+//                 first seq the log still holds, once retention removed
+//                 older events)
 //   events        seq (8 bytes, big-endian) -> lscb.v1.LogEntry
 //   idempotency   source "\0" source_event_id -> IdempotencyRecord (24 bytes)
 //   dead_letters  id (8 bytes, big-endian) -> lscb.v1.DeadLetter
@@ -37,8 +39,10 @@ namespace lscb::store {
 // refused; an older one is opened as it is and reported by
 // schema_version_found(), so that the hub can upgrade it (and then call
 // SetSchemaVersion). Versions: 1 — events, idempotency, dead letters,
-// checkpoints; 2 — adds the linkage index.
-inline constexpr uint32_t kSchemaVersion = 2;
+// checkpoints; 2 — adds the linkage index; 3 — the log may start after seq 1
+// (RemoveEventsBefore), so an older build, which would read a shortened log
+// as the whole of it, must not open it.
+inline constexpr uint32_t kSchemaVersion = 3;
 
 struct Options {
   // Create an empty store when `dir` has none.
@@ -84,6 +88,7 @@ class WriteSet final {
 
 struct StoreStats {
   uint64_t live_bytes = 0;  // SST files plus memtables, approximately
+  uint64_t first_event_seq = 1;
   uint64_t last_event_seq = 0;
   uint64_t last_dead_letter_id = 0;
 };
@@ -146,6 +151,18 @@ class Store {
   // Writes a consistent copy of the whole store to `out_dir` (which must not
   // exist), using hard links where possible: a RocksDB checkpoint.
   virtual Status CreateCheckpoint(const std::string& out_dir) = 0;
+
+  // Retention: removes every event with seq < `seq` from the log, for good.
+  // The new start is recorded (durably, with the deletion) and the range is
+  // compacted away, so the disk space comes back. Idempotency records and
+  // linkage keys are kept: they still say which records were received.
+  // Seqs are never reused: last_event_seq() stays at least `seq` - 1 even
+  // when the whole log was removed. Does nothing when `seq` <=
+  // first_event_seq(); InvalidArgument when `seq` > last_event_seq() + 1.
+  // Call from the committing thread.
+  virtual Status RemoveEventsBefore(uint64_t seq) = 0;
+  // The first seq the log holds: 1 unless RemoveEventsBefore moved it.
+  virtual uint64_t first_event_seq() const = 0;
 
   // The highest event seq / dead-letter id committed (0 when none), as found
   // at open and advanced by Commit.

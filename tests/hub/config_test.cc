@@ -17,7 +17,7 @@ namespace {
 TEST(Config, MapsSettingsOntoOptions) {
   HubConfig c;
   ASSERT_TRUE(LoadConfigText("data_dir = \"/tmp/x\"\ningest = \"tcp://127.0.0.1:9\"\nsync_writes = true\n"
-                             "checkpoint_interval_seconds = 5\nlog_level = \"debug\"\n",
+                             "checkpoint_interval_seconds = 5\nlog_level = \"debug\"\nretention_days = 30\n",
                              "hub.toml", c)
                   .ok());
   EXPECT_EQ(c.options.data_dir, "/tmp/x");
@@ -26,6 +26,7 @@ TEST(Config, MapsSettingsOntoOptions) {
   EXPECT_TRUE(c.options.sync_writes);
   EXPECT_EQ(c.options.checkpoint_interval.count(), 5);
   EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.options.retention.count(), 30 * 86400);
 }
 
 TEST(Config, NamesTheBadKey) {
@@ -36,6 +37,8 @@ TEST(Config, NamesTheBadKey) {
   EXPECT_EQ(s.message(), "hub.toml: sync_writes: wrong type of value");
   s = LoadConfigText("max_group_events = 0\n", "hub.toml", c);
   EXPECT_EQ(s.message(), "hub.toml: max_group_events: must be 1 or more");
+  s = LoadConfigText("retention_days = -1\n", "hub.toml", c);
+  EXPECT_EQ(s.message(), "hub.toml: retention_days: must be 0 (keep every event) to 36500");
   s = LoadConfigText("data_dir = \n", "hub.toml", c);
   EXPECT_NE(s.message().find("hub.toml:1:"), std::string::npos);
 }
