@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 namespace lscb::hub {
@@ -97,6 +98,7 @@ IndicatorView::IndicatorView(std::shared_ptr<const BoardRegistry> boards,
     : boards_(std::move(boards)), definitions_(std::move(definitions)) {}
 
 void IndicatorView::Clear() {
+  changed_all_ = true;
   cells_.clear();
   open_plans_.clear();
   children_.clear();
@@ -110,6 +112,7 @@ void IndicatorView::Clear() {
 
 void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
   if (amount == 0) return;
+  MarkBoardPeriod(bp);
   auto& cells = cells_[bp];
   auto [it, inserted] = cells.try_emplace(inner, 0);
   it->second += amount;
@@ -141,6 +144,7 @@ void IndicatorView::AddCell(const CellRef& c, int sign) {
 }
 
 void IndicatorView::AddCounts(const EventFacts& e, int sign) {
+  MarkDate(e.board, e.date);  // every cell below is of this board and date
   for (const CountRule& rule : definitions_->count_rules) {
     if (std::find(rule.kinds.begin(), rule.kinds.end(), e.kind) == rule.kinds.end()) continue;
     bool holds = true;
@@ -164,14 +168,22 @@ void IndicatorView::AddCounts(const EventFacts& e, int sign) {
 }
 
 void IndicatorView::ApplyDerived(const Derived& d, int sign) {
-  for (const CellRef& c : d.cells) AddCell(c, sign);
+  for (const CellRef& c : d.cells) {
+    AddCell(c, sign);
+    CellRef change = c;
+    change.amount = sign * c.amount;
+    derived_scratch_.push_back(change);
+  }
   for (const OpenDelta& o : d.open) {
-    auto& deltas = open_plans_[OpenKey(o.board, o.age_band, o.label)];
+    const uint32_t key = OpenKey(o.board, o.age_band, o.label);
+    auto& deltas = open_plans_[key];
     auto [it, inserted] = deltas.try_emplace(o.date.days, 0);
     it->second += sign * o.delta;
     if (it->second == 0) deltas.erase(it);
+    open_scratch_.push_back({key, o.date.days, int64_t{sign} * o.delta});
   }
   for (const auto& [board, ep] : d.episodes) {
+    MarkDate(board, ep.date);
     if (sign > 0) {
       episodes_[board][ep.rep] = ep;
     } else {
@@ -428,6 +440,7 @@ uint64_t IndicatorView::ReturnKey(const EventFacts& e) {
 
 void IndicatorView::ChangeReturn(const EventFacts& e, int sign) {
   uint64_t key = ReturnKey(e);
+  MarkBoardPeriod(BoardPeriod(e.board, e.ret.period & 0x0FFFFFFF));  // as PeriodsWithData reads it
   if (sign > 0) {
     returns_[key][e.source] = ReturnValue{e.ret.value, e.ret.not_collected, e.ret.revision, e.ret.read_at};
   } else if (auto it = returns_.find(key); it != returns_.end()) {
@@ -446,6 +459,7 @@ void IndicatorView::Apply(const EventFacts& e) {
   AddCounts(e, +1);
   ChangeTimeline(nullptr, &e);
   ChangeLinkage(nullptr, &e);
+  FlushChanges();
 }
 
 void IndicatorView::Replace(const EventFacts& before, const EventFacts& after) {
@@ -455,6 +469,92 @@ void IndicatorView::Replace(const EventFacts& before, const EventFacts& after) {
   else AddCounts(after, +1);
   ChangeTimeline(&before, &after);
   ChangeLinkage(&before, &after);
+  FlushChanges();
+}
+
+// ---------------------------------------------------------------- changes for the feed
+
+void IndicatorView::MarkBoardPeriod(uint64_t bp) {
+  // Bounded: there are only so many (board, period) pairs.
+  if (changed_bp_.size() >= 4096) {
+    std::sort(changed_bp_.begin(), changed_bp_.end());
+    changed_bp_.erase(std::unique(changed_bp_.begin(), changed_bp_.end()), changed_bp_.end());
+  }
+  changed_bp_.push_back(bp);
+}
+
+void IndicatorView::MarkDate(uint16_t board, Date date) {
+  for (uint32_t p : PeriodsOf(date)) MarkBoardPeriod(BoardPeriod(board, p));
+}
+
+void IndicatorView::FlushChanges() {
+  // Derived cells: only those whose net change is not zero.
+  if (!derived_scratch_.empty()) {
+    auto key = [](const CellRef& c) {
+      return std::make_tuple(c.board, c.date.days, static_cast<uint8_t>(c.indicator), c.band, c.label);
+    };
+    std::sort(derived_scratch_.begin(), derived_scratch_.end(),
+              [&](const CellRef& a, const CellRef& b) { return key(a) < key(b); });
+    for (size_t i = 0; i < derived_scratch_.size();) {
+      size_t j = i;
+      int64_t net = 0;
+      for (; j < derived_scratch_.size() && key(derived_scratch_[j]) == key(derived_scratch_[i]); ++j)
+        net += derived_scratch_[j].amount;
+      if (net != 0) MarkDate(derived_scratch_[i].board, derived_scratch_[i].date);
+      i = j;
+    }
+    derived_scratch_.clear();
+  }
+  // Plan deltas: the number open at a period's last day e changes only when
+  // the net deltas up to e do not sum to zero, so only for e in [first day
+  // with a net change, last such day), or from the first day on when the
+  // total is not zero.
+  if (!open_scratch_.empty()) {
+    std::sort(open_scratch_.begin(), open_scratch_.end(), [](const OpenChange& a, const OpenChange& b) {
+      return std::make_pair(a.key, a.day) < std::make_pair(b.key, b.day);
+    });
+    for (size_t i = 0; i < open_scratch_.size();) {
+      const uint32_t k = open_scratch_[i].key;
+      int32_t first = INT32_MAX, last = INT32_MIN;
+      int64_t total = 0;
+      size_t j = i;
+      while (j < open_scratch_.size() && open_scratch_[j].key == k) {
+        const int32_t day = open_scratch_[j].day;
+        int64_t net = 0;
+        for (; j < open_scratch_.size() && open_scratch_[j].key == k && open_scratch_[j].day == day; ++j)
+          net += open_scratch_[j].delta;
+        if (net != 0) {
+          first = std::min(first, day);
+          last = std::max(last, day);
+          total += net;
+        }
+      }
+      if (first != INT32_MAX) {
+        const auto board = static_cast<uint16_t>(k >> 16);
+        if (changed_ends_.size() <= board) changed_ends_.resize(board + 1, {INT32_MAX, INT32_MIN});
+        auto& [from, to] = changed_ends_[board];
+        from = std::min(from, first);
+        to = std::max(to, total != 0 ? INT32_MAX : last);
+      }
+      i = j;
+    }
+    open_scratch_.clear();
+  }
+}
+
+IndicatorView::Changes IndicatorView::TakeChanges() {
+  FlushChanges();
+  Changes c;
+  c.all = changed_all_;
+  changed_all_ = false;
+  std::sort(changed_bp_.begin(), changed_bp_.end());
+  changed_bp_.erase(std::unique(changed_bp_.begin(), changed_bp_.end()), changed_bp_.end());
+  c.board_periods.swap(changed_bp_);
+  for (size_t b = 0; b < changed_ends_.size(); ++b)
+    if (changed_ends_[b].first < changed_ends_[b].second)
+      c.ends.push_back({static_cast<uint16_t>(b), changed_ends_[b].first, changed_ends_[b].second});
+  changed_ends_.clear();
+  return c;
 }
 
 // ---------------------------------------------------------------- queries
@@ -613,16 +713,58 @@ std::vector<Period> IndicatorView::PeriodsWithData(const std::string& board_or_r
   return out;
 }
 
-lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
+std::vector<uint16_t> IndicatorView::BoardsOf(const std::string& board_or_region) const {
   std::vector<uint16_t> boards;
   for (const Board& b : boards_->all())
     if (b.ons_code == board_or_region || b.region == board_or_region) boards.push_back(b.index);
-  const bool region = !(boards.size() == 1 && boards_->at(boards[0]).ons_code == board_or_region);
+  return boards;
+}
+
+std::optional<IndicatorView::PeriodData> IndicatorView::Gather(const std::string& board_or_region,
+                                                               const Period& period) const {
+  const std::vector<uint16_t> boards = BoardsOf(board_or_region);
+  const uint32_t code = period.Code();
+  bool any = false;
+  for (uint16_t b : boards) any = any || cells_.count(BoardPeriod(b, code));
+  if (!any)
+    for (const auto& [key, by_source] : returns_) {
+      const auto b = static_cast<uint16_t>((key >> 40) & 0xFFFF);
+      if (static_cast<uint32_t>(key & 0x0FFFFFFF) == code && std::find(boards.begin(), boards.end(), b) != boards.end()) {
+        any = true;
+        break;
+      }
+    }
+  if (!any) return std::nullopt;
+  return GatherBoards(board_or_region, boards, period);
+}
+
+IndicatorView::PeriodData IndicatorView::GatherBoards(const std::string& board_or_region,
+                                                      const std::vector<uint16_t>& boards,
+                                                      const Period& period) const {
+  PeriodData d;
+  d.board_or_region = board_or_region;
+  d.period = period;
+  d.region = !(boards.size() == 1 && boards_->at(boards[0]).ons_code == board_or_region);
+  d.boards.reserve(d.region ? boards.size() : 1);
+  for (uint16_t b : boards) {
+    d.boards.push_back(PublishBoard(b, period));
+    if (!d.region) break;
+  }
+  return d;
+}
+
+lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
+  return BuildSnapshot(GatherBoards(board_or_region, BoardsOf(board_or_region), period));
+}
+
+lscb::v1::Snapshot IndicatorView::BuildSnapshot(PeriodData data) const {
+  const bool region = data.region;
+  const std::string& board_or_region = data.board_or_region;
+  const Period& period = data.period;
 
   PublishedCells total;
   std::map<uint32_t, int> available_in;  // how many boroughs had a value
-  for (uint16_t b : boards) {
-    PublishedCells cells = PublishBoard(b, period);
+  for (PublishedCells& cells : data.boards) {
     if (!region) {
       total = std::move(cells);
       break;
@@ -865,6 +1007,7 @@ Status IndicatorView::Deserialize(std::string_view blob) {
     }
   }
   if (!r.done()) return corrupt();
+  changed_all_ = true;
   cells_ = std::move(v.cells_);
   open_plans_ = std::move(v.open_plans_);
   children_ = std::move(v.children_);

@@ -50,8 +50,50 @@ class IndicatorView final {
   void Replace(const EventFacts& before, const EventFacts& after);
 
   // The cells of one board (an ONS code) or region (a region code) for one
-  // period. Cells with value 0 are not listed.
+  // period. Cells with value 0 are not listed. Query(t, p) is
+  // BuildSnapshot(*Gather(t, p)) (an empty snapshot when nothing is held).
   lscb::v1::Snapshot Query(const std::string& board_or_region, const Period& period) const;
+
+  // A cell as published, before it becomes a Snapshot cell.
+  struct Published {
+    int64_t count = 0, numerator = 0, denominator = 0;
+    bool is_rate = false;
+    bool not_available = false;
+    bool from_events = false, from_return = false;
+    std::vector<std::string> flags;
+  };
+  using PublishedCells = std::map<uint32_t, Published>;  // inner key -> cell
+  // The figures of one board or region for one period, each of its boards'
+  // computed from the view; BuildSnapshot needs nothing else.
+  struct PeriodData {
+    std::string board_or_region;
+    Period period;
+    bool region = false;
+    std::vector<PublishedCells> boards;
+  };
+  // The figures of a board or region for a period; nullopt when none of its
+  // boards holds anything for the period (it is not in PeriodsWithData).
+  std::optional<PeriodData> Gather(const std::string& board_or_region, const Period& period) const;
+  // Needs no lock: it reads nothing the view's changes touch.
+  lscb::v1::Snapshot BuildSnapshot(PeriodData data) const;
+
+  // What may have changed since the last TakeChanges, for the live feed.
+  // Every change of a figure some Query returns is covered (a change may
+  // also be listed when a figure ends up the same).
+  struct Changes {
+    bool all = false;  // anything (Clear, Deserialize)
+    // (board << 32 | period code), sorted and unique.
+    std::vector<uint64_t> board_periods;
+    // Every period of `board` whose last day is in [from, to) (children on
+    // a plan at the end of a period).
+    struct DayRange {
+      uint16_t board;
+      int32_t from, to;
+    };
+    std::vector<DayRange> ends;
+    bool empty() const { return !all && board_periods.empty() && ends.empty(); }
+  };
+  Changes TakeChanges();
 
   // The periods for which a board (or a region's boards) has any cell.
   std::vector<Period> PeriodsWithData(const std::string& board_or_region) const;
@@ -156,15 +198,27 @@ class IndicatorView final {
   void ChangeReturn(const EventFacts& e, int sign);
 
   // Snapshot helpers.
-  struct Published {
-    int64_t count = 0, numerator = 0, denominator = 0;
-    bool is_rate = false;
-    bool not_available = false;
-    bool from_events = false, from_return = false;
-    std::vector<std::string> flags;
-  };
-  using PublishedCells = std::map<uint32_t, Published>;  // inner key -> cell
   PublishedCells PublishBoard(uint16_t board, const Period& period) const;
+  std::vector<uint16_t> BoardsOf(const std::string& board_or_region) const;
+  PeriodData GatherBoards(const std::string& board_or_region, const std::vector<uint16_t>& boards,
+                          const Period& period) const;
+
+  // Change tracking (TakeChanges). Derived cells and plan deltas are netted
+  // per Apply/Replace first: re-deriving a child's history or a cluster
+  // removes and re-adds mostly the same figures.
+  void MarkDate(uint16_t board, Date date);
+  void MarkBoardPeriod(uint64_t bp);
+  void FlushChanges();
+  struct OpenChange {
+    uint32_t key;
+    int32_t day;
+    int64_t delta;
+  };
+  std::vector<uint64_t> changed_bp_;
+  std::vector<std::pair<int32_t, int32_t>> changed_ends_;  // per board: [from, to)
+  bool changed_all_ = true;
+  std::vector<CellRef> derived_scratch_;      // signed amounts
+  std::vector<OpenChange> open_scratch_;
 
   std::shared_ptr<const BoardRegistry> boards_;
   std::shared_ptr<const Definitions> definitions_;

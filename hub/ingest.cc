@@ -310,6 +310,8 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
         touched_all_ = true;
     }
     applied_seq_ = next_seq;
+    IndicatorView::Changes changes = view_.TakeChanges();
+    if (changes_sink_ && !changes.empty()) changes_sink_(changes);
   }
   counters_.accepted += delta.accepted;
   counters_.duplicate += delta.duplicate;
@@ -357,6 +359,8 @@ Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
     ++*replayed;
     return true;
   });
+  IndicatorView::Changes changes = view_.TakeChanges();
+  if (changes_sink_ && !changes.empty()) changes_sink_(changes);
   if (!s.ok()) return s;
   return inner;
 }
