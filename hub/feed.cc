@@ -14,7 +14,7 @@ lscb::v1::FeedUpdate TopicState(const IndicatorView& view, const std::string& to
   u.set_sequence(sequence);
   for (const Period& p : view.PeriodsWithData(topic)) {
     lscb::v1::Snapshot s = view.Query(topic, p);
-    *u.add_snapshots() = filter ? filter(s) : s;
+    *u.add_snapshots() = filter ? filter(std::move(s)) : std::move(s);
   }
   return u;
 }
@@ -102,6 +102,9 @@ void FeedPublisher::PublishDue() {
       dirty.swap(dirty_);
     }
     sequence = applied_seq_();
+    // A board's figures for a period are computed once per round, for the
+    // board and for its region.
+    IndicatorView::GatherCache gathered;
     for (const std::string& topic : topics_) {
       auto it = dirty.find(topic);
       if (it == dirty.end()) continue;
@@ -122,7 +125,8 @@ void FeedPublisher::PublishDue() {
       }
       Job job{&topic, &st, {}};
       job.periods.reserve(codes.size());
-      for (uint32_t code : codes) job.periods.emplace_back(code, view_.Gather(topic, Period::FromCode(code)));
+      for (uint32_t code : codes)
+        job.periods.emplace_back(code, view_.Gather(topic, Period::FromCode(code), &gathered));
       snapshots_computed_ += codes.size();
       jobs.push_back(std::move(job));
     }
@@ -143,8 +147,8 @@ void FeedPublisher::PublishDue() {
       for (auto& [code, data] : job->periods) {
         auto it = st->published.find(code);
         if (data) {
-          lscb::v1::Snapshot s = view_.BuildSnapshot(std::move(*data));
-          if (filter_) s = filter_(s);
+          lscb::v1::Snapshot s = view_.BuildSnapshot(*data);
+          if (filter_) s = filter_(std::move(s));
           std::string bytes = s.SerializeAsString();
           if (it == st->published.end() || it->second != bytes) *update.add_snapshots() = std::move(s);
           commit.emplace_back(code, std::move(bytes));

@@ -711,7 +711,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
     // unsuppressed figures: disclosure control is on by default.
     if (!options.publish_filter) {
       DisclosureRule rule;
-      options.publish_filter = [rule](const lscb::v1::Snapshot& s) { return Suppress(s, rule); };
+      options.publish_filter = [rule](lscb::v1::Snapshot s) { return Suppress(std::move(s), rule); };
     }
   } else if (options.access) {
     return Status::InvalidArgument("principals are configured but CURVE is not: principals are known by their "

@@ -721,7 +721,7 @@ std::vector<uint16_t> IndicatorView::BoardsOf(const std::string& board_or_region
 }
 
 std::optional<IndicatorView::PeriodData> IndicatorView::Gather(const std::string& board_or_region,
-                                                               const Period& period) const {
+                                                               const Period& period, GatherCache* cache) const {
   const std::vector<uint16_t> boards = BoardsOf(board_or_region);
   const uint32_t code = period.Code();
   bool any = false;
@@ -735,43 +735,49 @@ std::optional<IndicatorView::PeriodData> IndicatorView::Gather(const std::string
       }
     }
   if (!any) return std::nullopt;
-  return GatherBoards(board_or_region, boards, period);
+  return GatherBoards(board_or_region, boards, period, cache);
 }
 
 IndicatorView::PeriodData IndicatorView::GatherBoards(const std::string& board_or_region,
                                                       const std::vector<uint16_t>& boards,
-                                                      const Period& period) const {
+                                                      const Period& period, GatherCache* cache) const {
   PeriodData d;
   d.board_or_region = board_or_region;
   d.period = period;
   d.region = !(boards.size() == 1 && boards_->at(boards[0]).ons_code == board_or_region);
   d.boards.reserve(d.region ? boards.size() : 1);
   for (uint16_t b : boards) {
-    d.boards.push_back(PublishBoard(b, period));
+    if (cache) {
+      auto& cached = (*cache)[BoardPeriod(b, period.Code())];
+      if (!cached) cached = std::make_shared<const PublishedCells>(PublishBoard(b, period));
+      d.boards.push_back(cached);
+    } else {
+      d.boards.push_back(std::make_shared<const PublishedCells>(PublishBoard(b, period)));
+    }
     if (!d.region) break;
   }
   return d;
 }
 
 lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
-  return BuildSnapshot(GatherBoards(board_or_region, BoardsOf(board_or_region), period));
+  return BuildSnapshot(GatherBoards(board_or_region, BoardsOf(board_or_region), period, nullptr));
 }
 
-lscb::v1::Snapshot IndicatorView::BuildSnapshot(PeriodData data) const {
+lscb::v1::Snapshot IndicatorView::BuildSnapshot(const PeriodData& data) const {
   const bool region = data.region;
   const std::string& board_or_region = data.board_or_region;
   const Period& period = data.period;
 
-  PublishedCells total;
+  static const PublishedCells kNone;
+  PublishedCells merged;
+  // A board's own cells are used as they are.
+  const PublishedCells& total = region ? merged : data.boards.empty() ? kNone : *data.boards.front();
   std::map<uint32_t, int> available_in;  // how many boroughs had a value
-  for (PublishedCells& cells : data.boards) {
-    if (!region) {
-      total = std::move(cells);
-      break;
-    }
+  for (const auto& board_cells : data.boards) {
+    if (!region) break;
     // London is the sum of the boroughs' published values.
-    for (auto& [inner, p] : cells) {
-      Published& t = total[inner];
+    for (const auto& [inner, p] : *board_cells) {
+      Published& t = merged[inner];
       t.is_rate = t.is_rate || p.is_rate;
       t.from_events |= p.from_events;
       t.from_return |= p.from_return;
@@ -788,7 +794,7 @@ lscb::v1::Snapshot IndicatorView::BuildSnapshot(PeriodData data) const {
     }
   }
   if (region)
-    for (auto& [inner, t] : total)
+    for (auto& [inner, t] : merged)
       if (!available_in.count(inner)) t.not_available = true;
 
   lscb::v1::Snapshot snap;

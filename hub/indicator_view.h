@@ -69,13 +69,18 @@ class IndicatorView final {
     std::string board_or_region;
     Period period;
     bool region = false;
-    std::vector<PublishedCells> boards;
+    std::vector<std::shared_ptr<const PublishedCells>> boards;
   };
+  // (board << 32 | period code) -> its figures, for gathering several topics
+  // at once.
+  using GatherCache = std::unordered_map<uint64_t, std::shared_ptr<const PublishedCells>>;
   // The figures of a board or region for a period; nullopt when none of its
   // boards holds anything for the period (it is not in PeriodsWithData).
-  std::optional<PeriodData> Gather(const std::string& board_or_region, const Period& period) const;
+  // With a cache, each board's figures are computed once per cache.
+  std::optional<PeriodData> Gather(const std::string& board_or_region, const Period& period,
+                                   GatherCache* cache = nullptr) const;
   // Needs no lock: it reads nothing the view's changes touch.
-  lscb::v1::Snapshot BuildSnapshot(PeriodData data) const;
+  lscb::v1::Snapshot BuildSnapshot(const PeriodData& data) const;
 
   // What may have changed since the last TakeChanges, for the live feed.
   // Every change of a figure some Query returns is covered (a change may
@@ -201,7 +206,7 @@ class IndicatorView final {
   PublishedCells PublishBoard(uint16_t board, const Period& period) const;
   std::vector<uint16_t> BoardsOf(const std::string& board_or_region) const;
   PeriodData GatherBoards(const std::string& board_or_region, const std::vector<uint16_t>& boards,
-                          const Period& period) const;
+                          const Period& period, GatherCache* cache) const;
 
   // Change tracking (TakeChanges). Derived cells and plan deltas are netted
   // per Apply/Replace first: re-deriving a child's history or a cluster
