@@ -114,12 +114,8 @@ void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
   if (amount == 0) return;
   MarkBoardPeriod(bp);
   auto& cells = cells_[bp];
-  auto [it, inserted] = cells.try_emplace(inner, 0);
-  it->second += amount;
-  if (it->second == 0) {
-    cells.erase(it);
-    if (cells.empty()) cells_.erase(bp);
-  }
+  cells.Add(inner, amount);
+  if (cells.empty()) cells_.erase(bp);
 }
 
 void IndicatorView::AddCell(const CellRef& c, int sign) {
@@ -128,11 +124,7 @@ void IndicatorView::AddCell(const CellRef& c, int sign) {
   for (uint32_t p : PeriodsOf(c.date)) {
     const uint64_t bp = BoardPeriod(c.board, p);
     auto& cells = cells_[bp];  // one look-up per period, not one per cell
-    auto add = [&](uint32_t inner) {
-      auto [it, inserted] = cells.try_emplace(inner, 0);
-      it->second += amount;
-      if (it->second == 0) cells.erase(it);
-    };
+    auto add = [&](uint32_t inner) { cells.Add(inner, amount); };
     add(Inner(c.indicator, 0, kTotal));
     if (c.label != kTotal) add(Inner(c.indicator, 0, c.label));
     if (c.band != 0) {
@@ -561,7 +553,8 @@ IndicatorView::Changes IndicatorView::TakeChanges() {
 
 IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const Period& period) const {
   std::map<uint32_t, int64_t> sums;
-  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end()) sums = it->second;
+  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end())
+    sums = std::map<uint32_t, int64_t>(it->second.begin(), it->second.end());
   auto sum = [&](Indicator ind, uint8_t band, LabelId label) -> int64_t {
     auto it = sums.find(Inner(ind, band, label));
     return it == sums.end() ? 0 : it->second;

@@ -22,6 +22,7 @@
 // (one writer: the ingest thread; readers: queries).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -37,6 +38,36 @@
 #include "lscb/v1/wire.pb.h"
 
 namespace lscb::hub {
+
+// A small map kept as a vector sorted by key: one board and period's cells
+// (a few hundred), searched and copied without chasing tree nodes.
+class CellMap final {
+ public:
+  using value_type = std::pair<uint32_t, int64_t>;
+  // Adds `amount` (not 0) to `key`; a value that reaches 0 is removed.
+  void Add(uint32_t key, int64_t amount) {
+    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+    if (it != v_.end() && it->first == key) {
+      it->second += amount;
+      if (it->second == 0) v_.erase(it);
+    } else {
+      v_.insert(it, {key, amount});
+    }
+  }
+  // The value of `key`, inserted as 0 when absent.
+  int64_t& operator[](uint32_t key) {
+    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+    if (it == v_.end() || it->first != key) it = v_.insert(it, {key, 0});
+    return it->second;
+  }
+  bool empty() const { return v_.empty(); }
+  size_t size() const { return v_.size(); }
+  std::vector<value_type>::const_iterator begin() const { return v_.begin(); }
+  std::vector<value_type>::const_iterator end() const { return v_.end(); }
+
+ private:
+  std::vector<value_type> v_;
+};
 
 class IndicatorView final {
  public:
@@ -229,7 +260,7 @@ class IndicatorView final {
   std::shared_ptr<const Definitions> definitions_;
 
   // (board << 32 | period code) -> (indicator << 16 | band << 8 | label) -> value
-  std::unordered_map<uint64_t, std::map<uint32_t, int64_t>> cells_;
+  std::unordered_map<uint64_t, CellMap> cells_;
   // Children on a plan: (board << 16 | band << 8 | label) -> day -> delta.
   std::map<uint32_t, std::map<int32_t, int64_t>> open_plans_;
   // Per child (LOCAL token): referrals and plan starts/ends.
