@@ -82,77 +82,72 @@ void FeedPublisher::MarkDirty(const IndicatorView::Changes& changes) {
 
 void FeedPublisher::PublishDue() {
   const auto now = std::chrono::steady_clock::now();
-  // The periods to recompute of one topic, with the view's figures for each
-  // (none: the period has nothing left).
-  struct Job {
-    const std::string* topic;
-    TopicStatus* st;
-    std::vector<std::pair<uint32_t, std::optional<IndicatorView::PeriodData>>> periods;
-  };
-  std::vector<Job> jobs;
-  std::map<std::string, Dirty> later;  // not due yet
-  uint64_t sequence = 0;
-  {
-    // The marks are taken under the view's lock: every change the sequence
-    // reflects is marked by then (they are made under the exclusive lock).
-    std::shared_lock lock(view_mutex_);
-    std::map<std::string, Dirty> dirty;
+  // A board's figures for a period are computed once for the board and its
+  // region, as long as the view has not changed in between.
+  IndicatorView::GatherCache gathered;
+  uint64_t gathered_at = 0;
+  for (const std::string& topic : topics_) {
+    TopicStatus& st = status_[topic];
+    const bool due = now - st.last_sent >= options_.min_interval;  // at most once per interval
+    bool dirty = false;
     {
       std::lock_guard dlock(dirty_mu_);
-      dirty.swap(dirty_);
+      dirty = dirty_.count(topic) > 0;
     }
-    sequence = applied_seq_();
-    // A board's figures for a period are computed once per round, for the
-    // board and for its region.
-    IndicatorView::GatherCache gathered;
-    for (const std::string& topic : topics_) {
-      auto it = dirty.find(topic);
-      if (it == dirty.end()) continue;
-      Dirty& d = it->second;
-      TopicStatus& st = status_[topic];
-      if (now - st.last_sent < options_.min_interval) {
-        later[topic] = std::move(d);  // at most once per interval: later
-        continue;
-      }
-      std::set<uint32_t> codes = std::move(d.periods);
-      if (d.whole || d.ends_from < d.ends_to) {
-        for (const Period& p : view_.PeriodsWithData(topic)) {
-          const int32_t last = p.Last().days;
-          if (d.whole || (last >= d.ends_from && last < d.ends_to)) codes.insert(p.Code());
-        }
-        if (d.whole)
-          for (const auto& [code, bytes] : st.published) codes.insert(code);
-      }
-      Job job{&topic, &st, {}};
-      job.periods.reserve(codes.size());
-      for (uint32_t code : codes)
-        job.periods.emplace_back(code, view_.Gather(topic, Period::FromCode(code), &gathered));
-      snapshots_computed_ += codes.size();
-      jobs.push_back(std::move(job));
-    }
-  }
-
-  size_t next_job = 0;
-  for (size_t ti = 0; ti < topics_.size(); ++ti) {
-    const std::string& topic = topics_[ti];
+    if (dirty && !due) continue;  // later
     lscb::v1::FeedUpdate update;
     update.set_board(topic);
-    TopicStatus* st = nullptr;
+    Dirty marks;
+    // The periods recomputed, with the view's figures for each (none: the
+    // period has nothing left).
+    std::vector<std::pair<uint32_t, std::optional<IndicatorView::PeriodData>>> periods;
+    if (dirty) {
+      // The view's lock is held for one topic at a time, so that the writer
+      // waits for little. The marks are taken under it: every change the
+      // sequence reflects is marked by then (marks are made under the
+      // exclusive lock).
+      std::shared_lock lock(view_mutex_);
+      {
+        std::lock_guard dlock(dirty_mu_);
+        auto it = dirty_.find(topic);
+        if (it != dirty_.end()) {
+          marks = std::move(it->second);
+          dirty_.erase(it);
+        }
+      }
+      const uint64_t sequence = applied_seq_();
+      if (sequence != gathered_at) {
+        gathered.clear();
+        gathered_at = sequence;
+      }
+      update.set_sequence(sequence);
+      std::set<uint32_t> codes = marks.periods;
+      if (marks.whole || marks.ends_from < marks.ends_to) {
+        for (const Period& p : view_.PeriodsWithData(topic)) {
+          const int32_t last = p.Last().days;
+          if (marks.whole || (last >= marks.ends_from && last < marks.ends_to)) codes.insert(p.Code());
+        }
+        if (marks.whole)
+          for (const auto& [code, bytes] : st.published) codes.insert(code);
+      }
+      periods.reserve(codes.size());
+      for (uint32_t code : codes) periods.emplace_back(code, view_.Gather(topic, Period::FromCode(code), &gathered));
+      snapshots_computed_ += codes.size();
+    }
+
+    // Disclosure control and serialisation, without the view's lock.
     // The published bytes once this update is sent (nullopt: period gone).
     std::vector<std::pair<uint32_t, std::optional<std::string>>> commit;
-    Job* job = next_job < jobs.size() && jobs[next_job].topic == &topic ? &jobs[next_job++] : nullptr;
-    if (job) {
-      st = job->st;
-      update.set_sequence(sequence);
-      for (auto& [code, data] : job->periods) {
-        auto it = st->published.find(code);
+    if (dirty) {
+      for (auto& [code, data] : periods) {
+        auto it = st.published.find(code);
         if (data) {
           lscb::v1::Snapshot s = view_.BuildSnapshot(*data);
           if (filter_) s = filter_(std::move(s));
           std::string bytes = s.SerializeAsString();
-          if (it == st->published.end() || it->second != bytes) *update.add_snapshots() = std::move(s);
+          if (it == st.published.end() || it->second != bytes) *update.add_snapshots() = std::move(s);
           commit.emplace_back(code, std::move(bytes));
-        } else if (it != st->published.end()) {
+        } else if (it != st.published.end()) {
           // A period with nothing left is sent as an empty snapshot.
           auto* s = update.add_snapshots();
           s->set_board(topic);
@@ -161,33 +156,28 @@ void FeedPublisher::PublishDue() {
           commit.emplace_back(code, std::nullopt);
         }
       }
-      if (update.snapshots_size() == 0 && now - st->last_sent < options_.heartbeat_interval) continue;
+      if (update.snapshots_size() == 0 && now - st.last_sent < options_.heartbeat_interval) continue;
       update.set_heartbeat(update.snapshots_size() == 0);
     } else {
-      st = &status_[topic];
-      if (now - st->last_sent < options_.heartbeat_interval) continue;
-      update.set_sequence(st->last_sequence);
+      if (now - st.last_sent < options_.heartbeat_interval) continue;
+      update.set_sequence(st.last_sequence);
       update.set_heartbeat(true);
     }
     Status s = pub_.Publish(topic, update.SerializeAsString());
     if (!s.ok()) {
       spdlog::debug("feed: {}", s.message());
-      if (job) {
-        Dirty& d = later[topic];
-        for (const auto& [code, data] : job->periods) d.periods.insert(code);
+      if (dirty) {  // computed again next time
+        std::lock_guard dlock(dirty_mu_);
+        dirty_[topic].Merge(std::move(marks));
       }
       continue;
     }
     for (auto& [code, bytes] : commit) {
-      if (bytes) st->published[code] = std::move(*bytes);
-      else st->published.erase(code);
+      if (bytes) st.published[code] = std::move(*bytes);
+      else st.published.erase(code);
     }
-    st->last_sent = now;
-    st->last_sequence = update.sequence();
-  }
-  if (!later.empty()) {
-    std::lock_guard lock(dirty_mu_);
-    for (auto& [topic, d] : later) dirty_[topic].Merge(std::move(d));
+    st.last_sent = now;
+    st.last_sequence = update.sequence();
   }
 }
 
