@@ -278,8 +278,8 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     store::IdempotencyRecord rec{hash, ++next_seq};
     writes.PutEvent(rec.seq, entry.SerializeAsString());
     writes.PutIdempotency(key, rec);
-    ops.push_back({*facts, prior ? std::optional<EventFacts>(prior->facts) : std::nullopt});
-    pending[key] = Pending{rec, *facts, std::string(events[i].principal)};
+    pending.insert_or_assign(std::move(key), Pending{rec, *facts, std::string(events[i].principal)});
+    ops.push_back({std::move(*facts), prior ? std::optional<EventFacts>(std::move(prior->facts)) : std::nullopt});
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;
