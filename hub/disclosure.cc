@@ -37,7 +37,8 @@ bool AdditiveOverTime(std::string_view indicator) {
   return true;
 }
 
-using Key = std::tuple<std::string, std::string, std::string>;  // indicator, age band, breakdown
+// Views of the cells' own strings, which do not change while a Protector runs.
+using Key = std::tuple<std::string_view, std::string_view, std::string_view>;  // indicator, age band, breakdown
 
 // A total and the parts that sum to it (indices into Protector::cells_).
 struct Group {
@@ -67,7 +68,7 @@ class Protector final {
   // The breakdown and age-band groups of each snapshot.
   void AddSnapshotGroups() {
     for (size_t s = 0; s < snaps_.size(); ++s) {
-      std::map<std::pair<std::string, std::string>, Group> by_breakdown, by_band;
+      std::map<std::pair<std::string_view, std::string_view>, Group> by_breakdown, by_band;
       for (const auto& [key, i] : index_[s]) {
         const auto& c = *cells_[i];
         if (c.is_rate()) continue;
@@ -155,7 +156,7 @@ class Protector final {
   void WithholdRates() {
     for (size_t s = 0; s < snaps_.size(); ++s) {
       auto withheld = [&](std::string_view indicator, const lscb::v1::Cell& like) {
-        auto it = index_[s].find({std::string(indicator), like.age_band(), like.breakdown()});
+        auto it = index_[s].find({indicator, like.age_band(), like.breakdown()});
         return it != index_[s].end() && hidden_[it->second];
       };
       for (const auto& [key, i] : index_[s]) {
@@ -189,13 +190,26 @@ std::string DisclosureRule::Describe() const {
 }
 
 lscb::v1::Snapshot Suppress(const lscb::v1::Snapshot& raw, const DisclosureRule& rule) {
-  return SuppressTogether({raw}, {}, rule).front();
+  return Suppress(lscb::v1::Snapshot(raw), rule);
+}
+
+lscb::v1::Snapshot Suppress(lscb::v1::Snapshot&& raw, const DisclosureRule& rule) {
+  std::vector<lscb::v1::Snapshot> one(1);
+  one[0].Swap(&raw);
+  SuppressInPlace(one, {}, rule);
+  return std::move(one[0]);
 }
 
 std::vector<lscb::v1::Snapshot> SuppressTogether(const std::vector<lscb::v1::Snapshot>& raw,
                                                  const std::vector<PeriodSum>& sums, const DisclosureRule& rule) {
   std::vector<lscb::v1::Snapshot> out = raw;
-  if (rule.threshold <= 0) return out;
+  SuppressInPlace(out, sums, rule);
+  return out;
+}
+
+void SuppressInPlace(std::vector<lscb::v1::Snapshot>& out, const std::vector<PeriodSum>& sums,
+                     const DisclosureRule& rule) {
+  if (rule.threshold <= 0) return;
   Protector p(out, rule.threshold);
   p.AddSnapshotGroups();
   p.AddPeriodGroups(sums);
@@ -203,7 +217,6 @@ std::vector<lscb::v1::Snapshot> SuppressTogether(const std::vector<lscb::v1::Sna
   std::string text = rule.Describe();
   if (!sums.empty()) text += "; secondary suppression across the periods published together";
   for (auto& s : out) s.set_disclosure_rule(text);
-  return out;
 }
 
 std::vector<PeriodSum> PeriodSums(const std::vector<std::string>& periods) {

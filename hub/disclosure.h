@@ -61,6 +61,8 @@ struct DisclosureRule {
 // disclosure_rule to rule.Describe() (empty when threshold <= 0, in which
 // case the cells are returned unchanged).
 lscb::v1::Snapshot Suppress(const lscb::v1::Snapshot& raw, const DisclosureRule& rule);
+// The same, reusing `raw`'s cells (no copy).
+lscb::v1::Snapshot Suppress(lscb::v1::Snapshot&& raw, const DisclosureRule& rule);
 
 // Periods that add up: the snapshot at index `total` is the sum of those at
 // `parts` (indices into the snapshots given to SuppressTogether).
@@ -86,5 +88,8 @@ std::vector<PeriodSum> PeriodSums(const std::vector<std::string>& periods);
 // REQUIRES: every index in `sums` < raw.size().
 std::vector<lscb::v1::Snapshot> SuppressTogether(const std::vector<lscb::v1::Snapshot>& raw,
                                                  const std::vector<PeriodSum>& sums, const DisclosureRule& rule);
+// SuppressTogether on the snapshots in place.
+void SuppressInPlace(std::vector<lscb::v1::Snapshot>& snapshots, const std::vector<PeriodSum>& sums,
+                     const DisclosureRule& rule);
 
 }  // namespace lscb::hub

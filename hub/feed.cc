@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 namespace lscb::hub {
 
 lscb::v1::FeedUpdate TopicState(const IndicatorView& view, const std::string& topic, uint64_t sequence,
@@ -11,7 +14,7 @@ lscb::v1::FeedUpdate TopicState(const IndicatorView& view, const std::string& to
   u.set_sequence(sequence);
   for (const Period& p : view.PeriodsWithData(topic)) {
     lscb::v1::Snapshot s = view.Query(topic, p);
-    *u.add_snapshots() = filter ? filter(s) : s;
+    *u.add_snapshots() = filter ? filter(std::move(s)) : std::move(s);
   }
   return u;
 }
@@ -32,74 +35,150 @@ FeedPublisher::FeedPublisher(transport::Publisher& pub, const IndicatorView& vie
     if (!b.region.empty()) regions.insert(b.region);
   }
   topics_.insert(topics_.end(), regions.begin(), regions.end());
+  for (const Board& b : boards_->all()) {
+    if (topics_of_board_.size() <= b.index) topics_of_board_.resize(b.index + 1);
+    for (size_t i = 0; i < topics_.size(); ++i)
+      if (topics_[i] == b.ons_code || topics_[i] == b.region) topics_of_board_[b.index].push_back(i);
+  }
   MarkAllDirty();
+}
+
+void FeedPublisher::Dirty::Merge(Dirty&& o) {
+  whole = whole || o.whole;
+  if (periods.empty()) periods = std::move(o.periods);
+  else periods.insert(o.periods.begin(), o.periods.end());
+  ends_from = std::min(ends_from, o.ends_from);
+  ends_to = std::max(ends_to, o.ends_to);
 }
 
 void FeedPublisher::MarkDirty(const std::set<std::string>& topics) {
   std::lock_guard lock(dirty_mu_);
-  dirty_.insert(topics.begin(), topics.end());
+  for (const std::string& t : topics) dirty_[t].whole = true;
 }
 
 void FeedPublisher::MarkAllDirty() { MarkDirty(std::set<std::string>(topics_.begin(), topics_.end())); }
 
+void FeedPublisher::MarkDirty(const IndicatorView::Changes& changes) {
+  if (changes.all) {
+    MarkAllDirty();
+    return;
+  }
+  if (changes.empty()) return;
+  auto topics_of = [&](uint16_t board) -> const std::vector<size_t>& {
+    static const std::vector<size_t> none;
+    return board < topics_of_board_.size() ? topics_of_board_[board] : none;
+  };
+  std::lock_guard lock(dirty_mu_);
+  for (uint64_t bp : changes.board_periods)
+    for (size_t t : topics_of(static_cast<uint16_t>(bp >> 32)))
+      dirty_[topics_[t]].periods.insert(static_cast<uint32_t>(bp & 0xFFFFFFFF));
+  for (const auto& r : changes.ends)
+    for (size_t t : topics_of(r.board)) {
+      Dirty& d = dirty_[topics_[t]];
+      d.ends_from = std::min(d.ends_from, r.from);
+      d.ends_to = std::max(d.ends_to, r.to);
+    }
+}
+
 void FeedPublisher::PublishDue() {
   const auto now = std::chrono::steady_clock::now();
-  std::set<std::string> dirty;
-  {
-    std::lock_guard lock(dirty_mu_);
-    dirty.swap(dirty_);
-  }
-  std::set<std::string> still_dirty;
+  // A board's figures for a period are computed once for the board and its
+  // region, as long as the view has not changed in between.
+  IndicatorView::GatherCache gathered;
+  uint64_t gathered_at = 0;
   for (const std::string& topic : topics_) {
     TopicStatus& st = status_[topic];
-    const bool is_dirty = dirty.count(topic) > 0;
-    if (is_dirty && now - st.last_sent < options_.min_interval) {
-      still_dirty.insert(topic);  // at most once per interval: later
-      continue;
+    const bool due = now - st.last_sent >= options_.min_interval;  // at most once per interval
+    bool dirty = false;
+    {
+      std::lock_guard dlock(dirty_mu_);
+      dirty = dirty_.count(topic) > 0;
     }
+    if (dirty && !due) continue;  // later
     lscb::v1::FeedUpdate update;
-    if (is_dirty) {
-      lscb::v1::FeedUpdate state;
+    update.set_board(topic);
+    Dirty marks;
+    // The periods recomputed, with the view's figures for each (none: the
+    // period has nothing left).
+    std::vector<std::pair<uint32_t, std::optional<IndicatorView::PeriodData>>> periods;
+    if (dirty) {
+      // The view's lock is held for one topic at a time, so that the writer
+      // waits for little. The marks are taken under it: every change the
+      // sequence reflects is marked by then (marks are made under the
+      // exclusive lock).
+      std::shared_lock lock(view_mutex_);
       {
-        std::shared_lock lock(view_mutex_);
-        state = TopicState(view_, topic, applied_seq_(), filter_);
+        std::lock_guard dlock(dirty_mu_);
+        auto it = dirty_.find(topic);
+        if (it != dirty_.end()) {
+          marks = std::move(it->second);
+          dirty_.erase(it);
+        }
       }
-      update.set_board(topic);
-      update.set_sequence(state.sequence());
-      std::map<std::string, std::string> now_published;
-      for (const auto& s : state.snapshots()) {
-        std::string bytes = s.SerializeAsString();
-        auto it = st.published.find(s.period());
-        if (it == st.published.end() || it->second != bytes) *update.add_snapshots() = s;
-        now_published[s.period()] = std::move(bytes);
+      const uint64_t sequence = applied_seq_();
+      if (sequence != gathered_at) {
+        gathered.clear();
+        gathered_at = sequence;
       }
-      // A period with nothing left is sent as an empty snapshot.
-      for (const auto& [period, bytes] : st.published)
-        if (!now_published.count(period)) {
+      update.set_sequence(sequence);
+      std::set<uint32_t> codes = marks.periods;
+      if (marks.whole || marks.ends_from < marks.ends_to) {
+        for (const Period& p : view_.PeriodsWithData(topic)) {
+          const int32_t last = p.Last().days;
+          if (marks.whole || (last >= marks.ends_from && last < marks.ends_to)) codes.insert(p.Code());
+        }
+        if (marks.whole)
+          for (const auto& [code, bytes] : st.published) codes.insert(code);
+      }
+      periods.reserve(codes.size());
+      for (uint32_t code : codes) periods.emplace_back(code, view_.Gather(topic, Period::FromCode(code), &gathered));
+      snapshots_computed_ += codes.size();
+    }
+
+    // Disclosure control and serialisation, without the view's lock.
+    // The published bytes once this update is sent (nullopt: period gone).
+    std::vector<std::pair<uint32_t, std::optional<std::string>>> commit;
+    if (dirty) {
+      for (auto& [code, data] : periods) {
+        auto it = st.published.find(code);
+        if (data) {
+          lscb::v1::Snapshot s = view_.BuildSnapshot(*data);
+          if (filter_) s = filter_(std::move(s));
+          std::string bytes = s.SerializeAsString();
+          if (it == st.published.end() || it->second != bytes) *update.add_snapshots() = std::move(s);
+          commit.emplace_back(code, std::move(bytes));
+        } else if (it != st.published.end()) {
+          // A period with nothing left is sent as an empty snapshot.
           auto* s = update.add_snapshots();
           s->set_board(topic);
-          s->set_period(period);
+          s->set_period(Period::FromCode(code).ToString());
           s->set_definitions_version(view_.definitions_version());
+          commit.emplace_back(code, std::nullopt);
         }
-      st.published = std::move(now_published);
+      }
       if (update.snapshots_size() == 0 && now - st.last_sent < options_.heartbeat_interval) continue;
       update.set_heartbeat(update.snapshots_size() == 0);
     } else {
       if (now - st.last_sent < options_.heartbeat_interval) continue;
-      update.set_board(topic);
       update.set_sequence(st.last_sequence);
       update.set_heartbeat(true);
     }
     Status s = pub_.Publish(topic, update.SerializeAsString());
     if (!s.ok()) {
       spdlog::debug("feed: {}", s.message());
-      still_dirty.insert(topic);
+      if (dirty) {  // computed again next time
+        std::lock_guard dlock(dirty_mu_);
+        dirty_[topic].Merge(std::move(marks));
+      }
       continue;
+    }
+    for (auto& [code, bytes] : commit) {
+      if (bytes) st.published[code] = std::move(*bytes);
+      else st.published.erase(code);
     }
     st.last_sent = now;
     st.last_sequence = update.sequence();
   }
-  if (!still_dirty.empty()) MarkDirty(still_dirty);
 }
 
 }  // namespace lscb::hub

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <climits>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -26,7 +27,8 @@ namespace lscb::hub {
 
 // What leaves the hub for a subscriber (disclosure control); identity when
 // null.
-using PublishFilter = std::function<lscb::v1::Snapshot(const lscb::v1::Snapshot&)>;
+// Takes the snapshot by value, so that a caller done with it can move it in.
+using PublishFilter = std::function<lscb::v1::Snapshot(lscb::v1::Snapshot)>;
 
 // The whole state of a topic. REQUIRES: the caller holds the view's lock.
 lscb::v1::FeedUpdate TopicState(const IndicatorView& view, const std::string& topic, uint64_t sequence,
@@ -44,19 +46,36 @@ class FeedPublisher final {
                 std::function<uint64_t()> applied_seq, std::shared_ptr<const BoardRegistry> boards,
                 PublishFilter filter, FeedOptions options);
 
-  // Thread-safe: the topics whose figures may have changed.
+  // Thread-safe: the topics whose figures may have changed (every period).
   void MarkDirty(const std::set<std::string>& topics);
   void MarkAllDirty();
+  // Thread-safe: what changed in the view. Call it while still holding the
+  // view's lock exclusively after the change, so that a sequence read under
+  // the lock never reflects a change that is not marked yet.
+  void MarkDirty(const IndicatorView::Changes& changes);
   // Publishes what is due. Called by the feed thread (which owns `pub`).
+  // Only the periods marked since a topic was last sent are recomputed: the
+  // view's figures are gathered under its (shared) lock; disclosure control
+  // and serialisation run after it is released.
   void PublishDue();
   // Every topic the hub publishes: each board and each region.
   const std::vector<std::string>& topics() const { return topics_; }
+  // How many (topic, period) snapshots PublishDue has computed so far (feed
+  // thread).
+  uint64_t snapshots_computed() const { return snapshots_computed_; }
 
  private:
   struct TopicStatus {
-    std::map<std::string, std::string> published;  // period -> serialised snapshot
+    std::map<uint32_t, std::string> published;  // period code -> serialised snapshot
     std::chrono::steady_clock::time_point last_sent{};
     uint64_t last_sequence = 0;
+  };
+  // What to recompute for a topic.
+  struct Dirty {
+    bool whole = false;           // every period
+    std::set<uint32_t> periods;   // period codes
+    int32_t ends_from = INT32_MAX, ends_to = INT32_MIN;  // periods whose last day is in [from, to)
+    void Merge(Dirty&& o);
   };
 
   transport::Publisher& pub_;
@@ -67,9 +86,11 @@ class FeedPublisher final {
   PublishFilter filter_;
   FeedOptions options_;
   std::vector<std::string> topics_;
+  std::vector<std::vector<size_t>> topics_of_board_;  // board index -> indexes into topics_
   std::mutex dirty_mu_;
-  std::set<std::string> dirty_;  // guarded by dirty_mu_
+  std::map<std::string, Dirty> dirty_;  // guarded by dirty_mu_
   std::map<std::string, TopicStatus> status_;  // feed thread only
+  uint64_t snapshots_computed_ = 0;             // feed thread only
 };
 
 }  // namespace lscb::hub

@@ -211,6 +211,8 @@ class HubImpl final : public Hub {
     publisher_ = std::make_unique<FeedPublisher>(
         *feed_, view_, view_mutex_, [this] { return processor_.applied_seq(); }, options_.boards,
         options_.publish_filter, fo);
+    processor_.set_view_changes_sink(
+        [this](const IndicatorView::Changes& changes) { publisher_->MarkDirty(changes); });
     return Status::Ok();
   }
 
@@ -419,18 +421,9 @@ class HubImpl final : public Hub {
     }
     events_since_checkpoint_ += events.size();
     Wake();
+    // The feed learnt what changed from the processor, under the view's lock.
     bool all = false;
-    std::set<uint16_t> touched = processor_.TakeTouchedBoards(&all);
-    if (all) {
-      publisher_->MarkAllDirty();
-    } else if (!touched.empty()) {
-      std::set<std::string> topics;
-      for (uint16_t b : touched) {
-        topics.insert(options_.boards->at(b).ons_code);
-        if (!options_.boards->at(b).region.empty()) topics.insert(options_.boards->at(b).region);
-      }
-      publisher_->MarkDirty(topics);
-    }
+    (void)processor_.TakeTouchedBoards(&all);
     return Status::Ok();
   }
 
@@ -759,7 +752,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
     // unsuppressed figures: disclosure control is on by default.
     if (!options.publish_filter) {
       DisclosureRule rule;
-      options.publish_filter = [rule](const lscb::v1::Snapshot& s) { return Suppress(s, rule); };
+      options.publish_filter = [rule](lscb::v1::Snapshot s) { return Suppress(std::move(s), rule); };
     }
   } else if (options.access) {
     return Status::InvalidArgument("principals are configured but CURVE is not: principals are known by their "

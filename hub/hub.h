@@ -65,7 +65,7 @@ struct HubOptions {
   std::chrono::milliseconds feed_min_interval{1000};
   // Disclosure control for everything published to subscribers; none when
   // null.
-  std::function<lscb::v1::Snapshot(const lscb::v1::Snapshot&)> publish_filter;
+  std::function<lscb::v1::Snapshot(lscb::v1::Snapshot)> publish_filter;
   // Whether `lscb snapshot --raw` (unsuppressed figures) is answered.
   bool allow_raw_queries = true;
   // CURVE on every socket (docs/security.md): the hub's secret key, Z85

@@ -5,6 +5,7 @@
 #include <deque>
 #include <functional>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 namespace lscb::hub {
@@ -97,6 +98,7 @@ IndicatorView::IndicatorView(std::shared_ptr<const BoardRegistry> boards,
     : boards_(std::move(boards)), definitions_(std::move(definitions)) {}
 
 void IndicatorView::Clear() {
+  changed_all_ = true;
   cells_.clear();
   open_plans_.clear();
   children_.clear();
@@ -110,13 +112,10 @@ void IndicatorView::Clear() {
 
 void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
   if (amount == 0) return;
+  MarkBoardPeriod(bp);
   auto& cells = cells_[bp];
-  auto [it, inserted] = cells.try_emplace(inner, 0);
-  it->second += amount;
-  if (it->second == 0) {
-    cells.erase(it);
-    if (cells.empty()) cells_.erase(bp);
-  }
+  cells.Add(inner, amount);
+  if (cells.empty()) cells_.erase(bp);
 }
 
 void IndicatorView::AddCell(const CellRef& c, int sign) {
@@ -125,11 +124,7 @@ void IndicatorView::AddCell(const CellRef& c, int sign) {
   for (uint32_t p : PeriodsOf(c.date)) {
     const uint64_t bp = BoardPeriod(c.board, p);
     auto& cells = cells_[bp];  // one look-up per period, not one per cell
-    auto add = [&](uint32_t inner) {
-      auto [it, inserted] = cells.try_emplace(inner, 0);
-      it->second += amount;
-      if (it->second == 0) cells.erase(it);
-    };
+    auto add = [&](uint32_t inner) { cells.Add(inner, amount); };
     add(Inner(c.indicator, 0, kTotal));
     if (c.label != kTotal) add(Inner(c.indicator, 0, c.label));
     if (c.band != 0) {
@@ -141,6 +136,7 @@ void IndicatorView::AddCell(const CellRef& c, int sign) {
 }
 
 void IndicatorView::AddCounts(const EventFacts& e, int sign) {
+  MarkDate(e.board, e.date);  // every cell below is of this board and date
   for (const CountRule& rule : definitions_->count_rules) {
     if (std::find(rule.kinds.begin(), rule.kinds.end(), e.kind) == rule.kinds.end()) continue;
     bool holds = true;
@@ -164,14 +160,22 @@ void IndicatorView::AddCounts(const EventFacts& e, int sign) {
 }
 
 void IndicatorView::ApplyDerived(const Derived& d, int sign) {
-  for (const CellRef& c : d.cells) AddCell(c, sign);
+  for (const CellRef& c : d.cells) {
+    AddCell(c, sign);
+    CellRef change = c;
+    change.amount = sign * c.amount;
+    derived_scratch_.push_back(change);
+  }
   for (const OpenDelta& o : d.open) {
-    auto& deltas = open_plans_[OpenKey(o.board, o.age_band, o.label)];
+    const uint32_t key = OpenKey(o.board, o.age_band, o.label);
+    auto& deltas = open_plans_[key];
     auto [it, inserted] = deltas.try_emplace(o.date.days, 0);
     it->second += sign * o.delta;
     if (it->second == 0) deltas.erase(it);
+    open_scratch_.push_back({key, o.date.days, int64_t{sign} * o.delta});
   }
   for (const auto& [board, ep] : d.episodes) {
+    MarkDate(board, ep.date);
     if (sign > 0) {
       episodes_[board][ep.rep] = ep;
     } else {
@@ -428,6 +432,7 @@ uint64_t IndicatorView::ReturnKey(const EventFacts& e) {
 
 void IndicatorView::ChangeReturn(const EventFacts& e, int sign) {
   uint64_t key = ReturnKey(e);
+  MarkBoardPeriod(BoardPeriod(e.board, e.ret.period & 0x0FFFFFFF));  // as PeriodsWithData reads it
   if (sign > 0) {
     returns_[key][e.source] = ReturnValue{e.ret.value, e.ret.not_collected, e.ret.revision, e.ret.read_at};
   } else if (auto it = returns_.find(key); it != returns_.end()) {
@@ -446,6 +451,7 @@ void IndicatorView::Apply(const EventFacts& e) {
   AddCounts(e, +1);
   ChangeTimeline(nullptr, &e);
   ChangeLinkage(nullptr, &e);
+  FlushChanges();
 }
 
 void IndicatorView::Replace(const EventFacts& before, const EventFacts& after) {
@@ -455,13 +461,100 @@ void IndicatorView::Replace(const EventFacts& before, const EventFacts& after) {
   else AddCounts(after, +1);
   ChangeTimeline(&before, &after);
   ChangeLinkage(&before, &after);
+  FlushChanges();
+}
+
+// ---------------------------------------------------------------- changes for the feed
+
+void IndicatorView::MarkBoardPeriod(uint64_t bp) {
+  // Bounded: there are only so many (board, period) pairs.
+  if (changed_bp_.size() >= 4096) {
+    std::sort(changed_bp_.begin(), changed_bp_.end());
+    changed_bp_.erase(std::unique(changed_bp_.begin(), changed_bp_.end()), changed_bp_.end());
+  }
+  changed_bp_.push_back(bp);
+}
+
+void IndicatorView::MarkDate(uint16_t board, Date date) {
+  for (uint32_t p : PeriodsOf(date)) MarkBoardPeriod(BoardPeriod(board, p));
+}
+
+void IndicatorView::FlushChanges() {
+  // Derived cells: only those whose net change is not zero.
+  if (!derived_scratch_.empty()) {
+    auto key = [](const CellRef& c) {
+      return std::make_tuple(c.board, c.date.days, static_cast<uint8_t>(c.indicator), c.band, c.label);
+    };
+    std::sort(derived_scratch_.begin(), derived_scratch_.end(),
+              [&](const CellRef& a, const CellRef& b) { return key(a) < key(b); });
+    for (size_t i = 0; i < derived_scratch_.size();) {
+      size_t j = i;
+      int64_t net = 0;
+      for (; j < derived_scratch_.size() && key(derived_scratch_[j]) == key(derived_scratch_[i]); ++j)
+        net += derived_scratch_[j].amount;
+      if (net != 0) MarkDate(derived_scratch_[i].board, derived_scratch_[i].date);
+      i = j;
+    }
+    derived_scratch_.clear();
+  }
+  // Plan deltas: the number open at a period's last day e changes only when
+  // the net deltas up to e do not sum to zero, so only for e in [first day
+  // with a net change, last such day), or from the first day on when the
+  // total is not zero.
+  if (!open_scratch_.empty()) {
+    std::sort(open_scratch_.begin(), open_scratch_.end(), [](const OpenChange& a, const OpenChange& b) {
+      return std::make_pair(a.key, a.day) < std::make_pair(b.key, b.day);
+    });
+    for (size_t i = 0; i < open_scratch_.size();) {
+      const uint32_t k = open_scratch_[i].key;
+      int32_t first = INT32_MAX, last = INT32_MIN;
+      int64_t total = 0;
+      size_t j = i;
+      while (j < open_scratch_.size() && open_scratch_[j].key == k) {
+        const int32_t day = open_scratch_[j].day;
+        int64_t net = 0;
+        for (; j < open_scratch_.size() && open_scratch_[j].key == k && open_scratch_[j].day == day; ++j)
+          net += open_scratch_[j].delta;
+        if (net != 0) {
+          first = std::min(first, day);
+          last = std::max(last, day);
+          total += net;
+        }
+      }
+      if (first != INT32_MAX) {
+        const auto board = static_cast<uint16_t>(k >> 16);
+        if (changed_ends_.size() <= board) changed_ends_.resize(board + 1, {INT32_MAX, INT32_MIN});
+        auto& [from, to] = changed_ends_[board];
+        from = std::min(from, first);
+        to = std::max(to, total != 0 ? INT32_MAX : last);
+      }
+      i = j;
+    }
+    open_scratch_.clear();
+  }
+}
+
+IndicatorView::Changes IndicatorView::TakeChanges() {
+  FlushChanges();
+  Changes c;
+  c.all = changed_all_;
+  changed_all_ = false;
+  std::sort(changed_bp_.begin(), changed_bp_.end());
+  changed_bp_.erase(std::unique(changed_bp_.begin(), changed_bp_.end()), changed_bp_.end());
+  c.board_periods.swap(changed_bp_);
+  for (size_t b = 0; b < changed_ends_.size(); ++b)
+    if (changed_ends_[b].first < changed_ends_[b].second)
+      c.ends.push_back({static_cast<uint16_t>(b), changed_ends_[b].first, changed_ends_[b].second});
+  changed_ends_.clear();
+  return c;
 }
 
 // ---------------------------------------------------------------- queries
 
 IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const Period& period) const {
   std::map<uint32_t, int64_t> sums;
-  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end()) sums = it->second;
+  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end())
+    sums = std::map<uint32_t, int64_t>(it->second.begin(), it->second.end());
   auto sum = [&](Indicator ind, uint8_t band, LabelId label) -> int64_t {
     auto it = sums.find(Inner(ind, band, label));
     return it == sums.end() ? 0 : it->second;
@@ -613,23 +706,71 @@ std::vector<Period> IndicatorView::PeriodsWithData(const std::string& board_or_r
   return out;
 }
 
-lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
+std::vector<uint16_t> IndicatorView::BoardsOf(const std::string& board_or_region) const {
   std::vector<uint16_t> boards;
   for (const Board& b : boards_->all())
     if (b.ons_code == board_or_region || b.region == board_or_region) boards.push_back(b.index);
-  const bool region = !(boards.size() == 1 && boards_->at(boards[0]).ons_code == board_or_region);
+  return boards;
+}
 
-  PublishedCells total;
-  std::map<uint32_t, int> available_in;  // how many boroughs had a value
-  for (uint16_t b : boards) {
-    PublishedCells cells = PublishBoard(b, period);
-    if (!region) {
-      total = std::move(cells);
-      break;
+std::optional<IndicatorView::PeriodData> IndicatorView::Gather(const std::string& board_or_region,
+                                                               const Period& period, GatherCache* cache) const {
+  const std::vector<uint16_t> boards = BoardsOf(board_or_region);
+  const uint32_t code = period.Code();
+  bool any = false;
+  for (uint16_t b : boards) any = any || cells_.count(BoardPeriod(b, code));
+  if (!any)
+    for (const auto& [key, by_source] : returns_) {
+      const auto b = static_cast<uint16_t>((key >> 40) & 0xFFFF);
+      if (static_cast<uint32_t>(key & 0x0FFFFFFF) == code && std::find(boards.begin(), boards.end(), b) != boards.end()) {
+        any = true;
+        break;
+      }
     }
+  if (!any) return std::nullopt;
+  return GatherBoards(board_or_region, boards, period, cache);
+}
+
+IndicatorView::PeriodData IndicatorView::GatherBoards(const std::string& board_or_region,
+                                                      const std::vector<uint16_t>& boards,
+                                                      const Period& period, GatherCache* cache) const {
+  PeriodData d;
+  d.board_or_region = board_or_region;
+  d.period = period;
+  d.region = !(boards.size() == 1 && boards_->at(boards[0]).ons_code == board_or_region);
+  d.boards.reserve(d.region ? boards.size() : 1);
+  for (uint16_t b : boards) {
+    if (cache) {
+      auto& cached = (*cache)[BoardPeriod(b, period.Code())];
+      if (!cached) cached = std::make_shared<const PublishedCells>(PublishBoard(b, period));
+      d.boards.push_back(cached);
+    } else {
+      d.boards.push_back(std::make_shared<const PublishedCells>(PublishBoard(b, period)));
+    }
+    if (!d.region) break;
+  }
+  return d;
+}
+
+lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
+  return BuildSnapshot(GatherBoards(board_or_region, BoardsOf(board_or_region), period, nullptr));
+}
+
+lscb::v1::Snapshot IndicatorView::BuildSnapshot(const PeriodData& data) const {
+  const bool region = data.region;
+  const std::string& board_or_region = data.board_or_region;
+  const Period& period = data.period;
+
+  static const PublishedCells kNone;
+  PublishedCells merged;
+  // A board's own cells are used as they are.
+  const PublishedCells& total = region ? merged : data.boards.empty() ? kNone : *data.boards.front();
+  std::map<uint32_t, int> available_in;  // how many boroughs had a value
+  for (const auto& board_cells : data.boards) {
+    if (!region) break;
     // London is the sum of the boroughs' published values.
-    for (auto& [inner, p] : cells) {
-      Published& t = total[inner];
+    for (const auto& [inner, p] : *board_cells) {
+      Published& t = merged[inner];
       t.is_rate = t.is_rate || p.is_rate;
       t.from_events |= p.from_events;
       t.from_return |= p.from_return;
@@ -646,7 +787,7 @@ lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, cons
     }
   }
   if (region)
-    for (auto& [inner, t] : total)
+    for (auto& [inner, t] : merged)
       if (!available_in.count(inner)) t.not_available = true;
 
   lscb::v1::Snapshot snap;
@@ -799,7 +940,9 @@ Status IndicatorView::Deserialize(std::string_view blob) {
   for (uint64_t i = 0; i < n; ++i) {
     ChildKey child;
     if (!r.Bytes(child.data(), child.size()) || !r.Count(m, 35)) return corrupt();
-    auto& t = v.children_[child];
+    // Written in key order: each one goes at the end without a search.
+    auto& t = v.children_.try_emplace(v.children_.end(), child)->second;
+    t.reserve(t.size() + m);
     for (uint64_t j = 0; j < m; ++j) {
       TimelineEntry e{};
       uint8_t kind = 0;
@@ -865,6 +1008,7 @@ Status IndicatorView::Deserialize(std::string_view blob) {
     }
   }
   if (!r.done()) return corrupt();
+  changed_all_ = true;
   cells_ = std::move(v.cells_);
   open_plans_ = std::move(v.open_plans_);
   children_ = std::move(v.children_);

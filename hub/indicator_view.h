@@ -22,6 +22,7 @@
 // (one writer: the ingest thread; readers: queries).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -38,6 +39,36 @@
 
 namespace lscb::hub {
 
+// A small map kept as a vector sorted by key: one board and period's cells
+// (a few hundred), searched and copied without chasing tree nodes.
+class CellMap final {
+ public:
+  using value_type = std::pair<uint32_t, int64_t>;
+  // Adds `amount` (not 0) to `key`; a value that reaches 0 is removed.
+  void Add(uint32_t key, int64_t amount) {
+    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+    if (it != v_.end() && it->first == key) {
+      it->second += amount;
+      if (it->second == 0) v_.erase(it);
+    } else {
+      v_.insert(it, {key, amount});
+    }
+  }
+  // The value of `key`, inserted as 0 when absent.
+  int64_t& operator[](uint32_t key) {
+    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+    if (it == v_.end() || it->first != key) it = v_.insert(it, {key, 0});
+    return it->second;
+  }
+  bool empty() const { return v_.empty(); }
+  size_t size() const { return v_.size(); }
+  std::vector<value_type>::const_iterator begin() const { return v_.begin(); }
+  std::vector<value_type>::const_iterator end() const { return v_.end(); }
+
+ private:
+  std::vector<value_type> v_;
+};
+
 class IndicatorView final {
  public:
   IndicatorView(std::shared_ptr<const BoardRegistry> boards, std::shared_ptr<const Definitions> definitions);
@@ -50,8 +81,55 @@ class IndicatorView final {
   void Replace(const EventFacts& before, const EventFacts& after);
 
   // The cells of one board (an ONS code) or region (a region code) for one
-  // period. Cells with value 0 are not listed.
+  // period. Cells with value 0 are not listed. Query(t, p) is
+  // BuildSnapshot(*Gather(t, p)) (an empty snapshot when nothing is held).
   lscb::v1::Snapshot Query(const std::string& board_or_region, const Period& period) const;
+
+  // A cell as published, before it becomes a Snapshot cell.
+  struct Published {
+    int64_t count = 0, numerator = 0, denominator = 0;
+    bool is_rate = false;
+    bool not_available = false;
+    bool from_events = false, from_return = false;
+    std::vector<std::string> flags;
+  };
+  using PublishedCells = std::map<uint32_t, Published>;  // inner key -> cell
+  // The figures of one board or region for one period, each of its boards'
+  // computed from the view; BuildSnapshot needs nothing else.
+  struct PeriodData {
+    std::string board_or_region;
+    Period period;
+    bool region = false;
+    std::vector<std::shared_ptr<const PublishedCells>> boards;
+  };
+  // (board << 32 | period code) -> its figures, for gathering several topics
+  // at once.
+  using GatherCache = std::unordered_map<uint64_t, std::shared_ptr<const PublishedCells>>;
+  // The figures of a board or region for a period; nullopt when none of its
+  // boards holds anything for the period (it is not in PeriodsWithData).
+  // With a cache, each board's figures are computed once per cache.
+  std::optional<PeriodData> Gather(const std::string& board_or_region, const Period& period,
+                                   GatherCache* cache = nullptr) const;
+  // Needs no lock: it reads nothing the view's changes touch.
+  lscb::v1::Snapshot BuildSnapshot(const PeriodData& data) const;
+
+  // What may have changed since the last TakeChanges, for the live feed.
+  // Every change of a figure some Query returns is covered (a change may
+  // also be listed when a figure ends up the same).
+  struct Changes {
+    bool all = false;  // anything (Clear, Deserialize)
+    // (board << 32 | period code), sorted and unique.
+    std::vector<uint64_t> board_periods;
+    // Every period of `board` whose last day is in [from, to) (children on
+    // a plan at the end of a period).
+    struct DayRange {
+      uint16_t board;
+      int32_t from, to;
+    };
+    std::vector<DayRange> ends;
+    bool empty() const { return !all && board_periods.empty() && ends.empty(); }
+  };
+  Changes TakeChanges();
 
   // The periods for which a board (or a region's boards) has any cell.
   std::vector<Period> PeriodsWithData(const std::string& board_or_region) const;
@@ -156,21 +234,33 @@ class IndicatorView final {
   void ChangeReturn(const EventFacts& e, int sign);
 
   // Snapshot helpers.
-  struct Published {
-    int64_t count = 0, numerator = 0, denominator = 0;
-    bool is_rate = false;
-    bool not_available = false;
-    bool from_events = false, from_return = false;
-    std::vector<std::string> flags;
-  };
-  using PublishedCells = std::map<uint32_t, Published>;  // inner key -> cell
   PublishedCells PublishBoard(uint16_t board, const Period& period) const;
+  std::vector<uint16_t> BoardsOf(const std::string& board_or_region) const;
+  PeriodData GatherBoards(const std::string& board_or_region, const std::vector<uint16_t>& boards,
+                          const Period& period, GatherCache* cache) const;
+
+  // Change tracking (TakeChanges). Derived cells and plan deltas are netted
+  // per Apply/Replace first: re-deriving a child's history or a cluster
+  // removes and re-adds mostly the same figures.
+  void MarkDate(uint16_t board, Date date);
+  void MarkBoardPeriod(uint64_t bp);
+  void FlushChanges();
+  struct OpenChange {
+    uint32_t key;
+    int32_t day;
+    int64_t delta;
+  };
+  std::vector<uint64_t> changed_bp_;
+  std::vector<std::pair<int32_t, int32_t>> changed_ends_;  // per board: [from, to)
+  bool changed_all_ = true;
+  std::vector<CellRef> derived_scratch_;      // signed amounts
+  std::vector<OpenChange> open_scratch_;
 
   std::shared_ptr<const BoardRegistry> boards_;
   std::shared_ptr<const Definitions> definitions_;
 
   // (board << 32 | period code) -> (indicator << 16 | band << 8 | label) -> value
-  std::unordered_map<uint64_t, std::map<uint32_t, int64_t>> cells_;
+  std::unordered_map<uint64_t, CellMap> cells_;
   // Children on a plan: (board << 16 | band << 8 | label) -> day -> delta.
   std::map<uint32_t, std::map<int32_t, int64_t>> open_plans_;
   // Per child (LOCAL token): referrals and plan starts/ends.

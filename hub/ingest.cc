@@ -293,8 +293,8 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     store::IdempotencyRecord rec{hash, ++next_seq};
     writes.PutEvent(rec.seq, entry.SerializeAsString());
     writes.PutIdempotency(key, rec);
-    ops.push_back({*facts, prior ? std::optional<EventFacts>(prior->facts) : std::nullopt});
-    pending[key] = Pending{rec, *facts, std::string(events[i].principal)};
+    pending.insert_or_assign(std::move(key), Pending{rec, *facts, std::string(events[i].principal)});
+    ops.push_back({std::move(*facts), prior ? std::optional<EventFacts>(std::move(prior->facts)) : std::nullopt});
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;
@@ -325,6 +325,8 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
         touched_all_ = true;
     }
     applied_seq_ = next_seq;
+    IndicatorView::Changes changes = view_.TakeChanges();
+    if (changes_sink_ && !changes.empty()) changes_sink_(changes);
   }
   counters_.accepted += delta.accepted;
   counters_.duplicate += delta.duplicate;
@@ -385,6 +387,8 @@ Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
     ++*replayed;
     return true;
   });
+  IndicatorView::Changes changes = view_.TakeChanges();
+  if (changes_sink_ && !changes.empty()) changes_sink_(changes);
   if (!s.ok()) return s;
   return inner;
 }

@@ -93,6 +93,11 @@ class IngestProcessor final {
   // The boards whose figures changed since the last call; `all` is set when
   // a change may reach any board (an injury links across boards).
   std::set<uint16_t> TakeTouchedBoards(bool* all);
+  // Receives what changed in the view after each group (and replay), while
+  // the view's lock is still held exclusively (IndicatorView::TakeChanges).
+  void set_view_changes_sink(std::function<void(const IndicatorView::Changes&)> sink) {
+    changes_sink_ = std::move(sink);
+  }
   // The last log position applied to the view.
   uint64_t applied_seq() const { return applied_seq_; }
   void set_applied_seq(uint64_t s) { applied_seq_ = s; }
@@ -115,6 +120,7 @@ class IngestProcessor final {
   std::shared_ptr<const AccessPolicy> access_;
   std::shared_ptr<AuditLog> audit_;
   size_t max_event_bytes_ = 1 << 20;
+  std::function<void(const IndicatorView::Changes&)> changes_sink_;
 };
 
 // The linkage index keys of an event (one per child token); none when the

@@ -437,6 +437,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
   db_options.keep_log_file_num = 5;
+  // A WAL file is kept until every family with data in it has flushed; the
+  // families written rarely (meta, checkpoints, dead letters) would hold all
+  // WAL files back and the store would grow to twice its data. Past this
+  // size the oldest of those families is flushed. It also bounds what a
+  // restart has to replay.
+  db_options.max_total_wal_size = 64 << 20;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);

@@ -4,6 +4,7 @@
 //   lscb-bench ingest  [--events N] [--connections P] [--window W] [--batch B]
 //                      [--resend F] [--rate R] [--hub-bin PATH] [--json]
 //   lscb-bench zmq-rtt [--messages N] [--window W] [--bytes S] [--json]
+//   lscb-bench restart [--events N] [--queries Q] [--data-dir DIR] [--json]
 //
 // ingest: starts the hub on a temporary store and 127.0.0.1 ports, publishes
 // N synthetic valid events (a share F of them re-sends of records already
@@ -12,6 +13,14 @@
 // reports events/s, per-event ack latency (batch sent -> batch acked), the
 // hub's peak RSS and CPU time and the size of its store. With --rate R the
 // batches are paced to R events/s in total (latency under a fixed load).
+//
+// restart: builds a store holding N events (in this process, with the hub
+// library's IngestProcessor in groups of 4096, then the view's checkpoint,
+// as a hub leaves it when stopped), then starts the real lscb-hub on it and
+// measures the time from exec to its `ready:` line and to the first snapshot
+// answered on the query socket, the latency of Q snapshot queries (one board,
+// one period, one in flight) and the hub's peak RSS. --data-dir reuses (or
+// keeps) a store so that it is built once.
 //
 // zmq-rtt: the physical limit: DEALER -> ROUTER echo of S-byte messages with
 // W in flight, the echo server in a second thread with its own context.
@@ -32,8 +41,19 @@
 #include <latch>
 #include <thread>
 
+#include <sys/stat.h>
+
+#include <shared_mutex>
+
 #include "bench_common.h"
+#include "core/boards.h"
+#include "core/clock.h"
+#include "hub/definitions.h"
+#include "hub/indicator_view.h"
+#include "hub/ingest.h"
+#include "hub/maintenance.h"
 #include "lscb/v1/wire.pb.h"
+#include "store/store.h"
 
 #ifndef LSCB_HUB_BIN
 #define LSCB_HUB_BIN "lscb-hub"
@@ -503,6 +523,221 @@ int RunRtt(const RttConfig& cfg) {
 
 // ---------------------------------------------------------------- report
 
+struct RestartConfig {
+  size_t events = 10'000'000;
+  int queries = 5000;
+  std::string board = "E09000011";
+  std::string period = "2023-06";
+  std::string hub_bin = LSCB_HUB_BIN;
+  std::string data_dir;  // reuse / keep the store here
+  uint64_t seed = 7;
+  bool json = false;
+  std::string label;
+};
+
+// Builds the store in process: the hub library's ingest path, as fast as
+// one thread goes, then the checkpoint a stopped hub leaves.
+bool BuildStore(const RestartConfig& cfg, const std::string& dir, uint64_t* accepted, double* secs) {
+  auto t0 = Clock::now();
+  auto store = store::Store::Open(dir, store::Options{});
+  if (!store.ok()) {
+    std::cerr << "lscb-bench restart: " << store.status().ToString() << "\n";
+    return false;
+  }
+  auto boards = BoardRegistry::Default();
+  auto defs = hub::DefaultDefinitions();
+  hub::IndicatorView view(boards, defs);
+  std::shared_mutex mu;
+  SystemClock clock;
+  hub::IngestProcessor proc(**store, view, mu, boards, defs, clock);
+  constexpr size_t kChunk = 250'000, kGroup = 4096;
+  size_t done = 0, next_report = 1'000'000;
+  for (uint64_t chunk = 0; done < cfg.events; ++chunk) {
+    // Each chunk has its own children (about five events each) and record ids.
+    EventSet set = MakeEventSet(std::min(kChunk, cfg.events - done), 0.0, cfg.seed * 1'000'003 + chunk);
+    std::vector<hub::IncomingEvent> group;
+    for (size_t i = 0; i < set.encoded.size(); i += kGroup) {
+      group.clear();
+      for (size_t j = i; j < std::min(set.encoded.size(), i + kGroup); ++j)
+        group.push_back({set.encoded[j], "anonymous"});
+      auto acks = proc.ProcessGroup(group);
+      if (!acks.ok()) {
+        std::cerr << "lscb-bench restart: " << acks.status().ToString() << "\n";
+        return false;
+      }
+      for (const auto& a : *acks) *accepted += a.outcome() == lscb::v1::ACCEPTED;
+    }
+    bool all = false;
+    (void)proc.TakeTouchedBoards(&all);
+    done += set.encoded.size();
+    if (!cfg.json && done >= next_report) {
+      std::fprintf(stderr, "  %zu events stored (%.0f s)\n", done, Secs(Clock::now() - t0));
+      next_report += 1'000'000;
+    }
+  }
+  Status s;
+  {
+    std::shared_lock lock(mu);
+    s = hub::SaveViewCheckpoint(**store, view, proc.applied_seq());
+  }
+  if (!s.ok()) {
+    std::cerr << "lscb-bench restart: checkpoint: " << s.ToString() << "\n";
+    return false;
+  }
+  *secs = Secs(Clock::now() - t0);
+  return true;
+}
+
+int RunRestart(const RestartConfig& cfg) {
+  if (cfg.events < 1 || cfg.queries < 1) {
+    std::cerr << "lscb-bench restart: --events and --queries must be at least 1\n";
+    return 2;
+  }
+  std::string hub_bin = FindOnPath(cfg.hub_bin);
+  if (hub_bin.empty()) {
+    std::cerr << "lscb-bench restart: hub binary not found: " << cfg.hub_bin << " (give --hub-bin PATH)\n";
+    return 2;
+  }
+  std::string tmp = MakeTempDir("lscb-bench-restart");
+  if (tmp.empty()) {
+    std::cerr << "lscb-bench restart: cannot create a temporary folder\n";
+    return 2;
+  }
+  const std::string dir = cfg.data_dir.empty() ? tmp + "/data" : cfg.data_dir;
+  struct stat st {};
+  const bool reuse = ::stat((dir + "/CURRENT").c_str(), &st) == 0;
+  uint64_t accepted = 0;
+  double build_s = 0;
+  if (!reuse) {
+    if (!cfg.json) std::fprintf(stderr, "building a store of %zu events in %s\n", cfg.events, dir.c_str());
+    if (!BuildStore(cfg, dir, &accepted, &build_s)) {
+      if (cfg.data_dir.empty()) RemoveTree(tmp);
+      return 1;
+    }
+  }
+  const int64_t store_bytes = DirBytes(dir);
+
+  const std::string query = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  std::vector<std::string> argv = {hub_bin, "--data-dir", dir, "--ingest",
+                                   "tcp://127.0.0.1:" + std::to_string(FreePort()), "--feed",
+                                   "tcp://127.0.0.1:" + std::to_string(FreePort()), "--query", query, "--http", "off"};
+  lscb::v1::QueryRequest req;
+  req.mutable_snapshot()->set_board(cfg.board);
+  req.mutable_snapshot()->set_period(cfg.period);
+  const std::string request = req.SerializeAsString();
+
+  int rc = 0;
+  json result;
+  {
+    zmq::context_t ctx(1);
+    zmq::socket_t sock(ctx, zmq::socket_type::req);
+    sock.set(zmq::sockopt::linger, 0);
+    const auto t_exec = Clock::now();
+    Child hub(argv, tmp + "/hub.out", tmp + "/hub.err");
+    // The first query is sent at once: it waits in the socket until the hub binds.
+    sock.connect(query);
+    Clock::time_point t_ready{}, t_first{};
+    std::atomic<bool> ready_seen{false};
+    std::thread watch([&] {
+      const auto end = Clock::now() + 600s;
+      while (Clock::now() < end && hub.Running()) {
+        if (hub.Err().find("ready:") != std::string::npos) {
+          t_ready = Clock::now();
+          ready_seen = true;
+          return;
+        }
+        std::this_thread::sleep_for(1ms);
+      }
+    });
+    std::string error;
+    std::vector<int64_t> lat;
+    lat.reserve(static_cast<size_t>(cfg.queries));
+    size_t cells = 0;
+    auto ask = [&](Clock::duration timeout) -> bool {
+      sock.send(zmq::buffer(request), zmq::send_flags::none);
+      const auto end = Clock::now() + timeout;
+      zmq::pollitem_t item{sock.handle(), 0, ZMQ_POLLIN, 0};
+      while (Clock::now() < end) {
+        if (zmq::poll(&item, 1, 100ms) > 0) {
+          zmq::message_t m;
+          if (!sock.recv(m)) break;
+          lscb::v1::QueryReply reply;
+          if (!reply.ParseFromArray(m.data(), static_cast<int>(m.size())) || !reply.error().empty()) {
+            error = "bad reply: " + reply.error();
+            return false;
+          }
+          cells = static_cast<size_t>(reply.snapshot().cells_size());
+          return true;
+        }
+      }
+      error = "no reply";
+      return false;
+    };
+    if (ask(600s)) {
+      t_first = Clock::now();
+      for (int i = 0; i < cfg.queries && error.empty(); ++i) {
+        auto t0 = Clock::now();
+        if (!ask(10s)) break;
+        lat.push_back(Ns(Clock::now() - t0));
+      }
+    }
+    watch.join();
+    const int64_t peak_rss = PeakRssKb(hub.pid());
+    const double cpu = CpuSeconds(hub.pid());
+    std::string log_position;
+    {
+      std::string err = hub.Err();
+      auto at = err.find("log_position=");
+      if (at != std::string::npos) log_position = err.substr(at + 13, err.find(' ', at) - at - 13);
+    }
+    const int stop_rc = hub.Stop(60s);
+    if (!ready_seen && error.empty()) error = "the hub did not log ready";
+    Percentiles p = ComputePercentiles(lat);
+    result = {{"bench", "restart"},
+              {"system", "lscb-hub"},
+              {"events", cfg.events},
+              {"store_built", !reuse},
+              {"accepted", accepted},
+              {"build_s", build_s},
+              {"store_mib", static_cast<double>(store_bytes) / (1 << 20)},
+              {"log_position", log_position},
+              {"ready_ms", ready_seen ? Secs(t_ready - t_exec) * 1000 : -1.0},
+              {"first_snapshot_ms", t_first != Clock::time_point{} ? Secs(t_first - t_exec) * 1000 : -1.0},
+              {"queries", lat.size()},
+              {"snapshot_cells", cells},
+              {"query_p50_ms", p.p50_ms},
+              {"query_p99_ms", p.p99_ms},
+              {"query_max_ms", p.max_ms},
+              {"server_peak_rss_mib", static_cast<double>(peak_rss) / 1024},
+              {"server_cpu_s", cpu},
+              {"hub_exit", stop_rc},
+              {"label", cfg.label},
+              {"machine", MachineInfo()}};
+    if (!error.empty()) {
+      result["error"] = error;
+      std::cerr << "lscb-bench restart: " << error << "\n" << hub.Err();
+      rc = 1;
+    }
+  }
+  if (cfg.json) {
+    std::cout << result.dump() << std::endl;
+  } else {
+    std::printf("store: %zu events, %.0f MiB%s\n", cfg.events, result["store_mib"].get<double>(),
+                reuse ? " (reused)" : "");
+    if (!reuse) std::printf("built in %.1f s (%.0f events/s)\n", build_s, static_cast<double>(cfg.events) / build_s);
+    std::printf("exec -> ready: %.0f ms; exec -> first snapshot answered: %.0f ms\n",
+                result["ready_ms"].get<double>(), result["first_snapshot_ms"].get<double>());
+    std::printf("snapshot %s %s (%zu cells), %zu queries one in flight: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+                cfg.board.c_str(), cfg.period.c_str(), result["snapshot_cells"].get<size_t>(),
+                result["queries"].get<size_t>(), result["query_p50_ms"].get<double>(),
+                result["query_p99_ms"].get<double>(), result["query_max_ms"].get<double>());
+    std::printf("log position at start: %s\n", result["log_position"].get<std::string>().c_str());
+    std::printf("hub peak RSS (VmHWM): %.0f MiB\n", result["server_peak_rss_mib"].get<double>());
+  }
+  RemoveTree(tmp);  // a --data-dir store is outside it and stays
+  return rc;
+}
+
 double Median(std::vector<double> v) {
   if (v.empty()) return std::nan("");
   std::sort(v.begin(), v.end());
@@ -679,6 +914,18 @@ int main(int argc, char** argv) {
   rtt->add_flag("--json", rc.json, "print one JSON line");
   rtt->add_option("--label", rc.label, "a name for this run, copied into the JSON line");
 
+  RestartConfig sc;
+  auto* restart = app.add_subcommand("restart", "restart time, peak RSS and snapshot latency on a large store");
+  restart->add_option("--events", sc.events, "events in the store")->capture_default_str();
+  restart->add_option("--queries", sc.queries, "snapshot queries timed, one in flight")->capture_default_str();
+  restart->add_option("--board", sc.board, "the board queried")->capture_default_str();
+  restart->add_option("--period", sc.period, "the period queried")->capture_default_str();
+  restart->add_option("--hub-bin", sc.hub_bin, "the lscb-hub binary")->capture_default_str();
+  restart->add_option("--data-dir", sc.data_dir, "build the store here and keep it; reused when it exists");
+  restart->add_option("--seed", sc.seed, "event generator seed")->capture_default_str();
+  restart->add_flag("--json", sc.json, "print one JSON line");
+  restart->add_option("--label", sc.label, "a name for this run, copied into the JSON line");
+
   std::string report_file;
   auto* report = app.add_subcommand("report", "markdown table of medians from a file of JSON lines");
   report->add_option("file", report_file, "JSON lines from --json runs (with --label)")->required();
@@ -691,6 +938,7 @@ int main(int argc, char** argv) {
   try {
     if (ingest->parsed()) return RunIngest(ic);
     if (rtt->parsed()) return RunRtt(rc);
+    if (restart->parsed()) return RunRestart(sc);
     if (report->parsed()) return RunReport(report_file);
   } catch (const std::exception& e) {
     std::cerr << "lscb-bench: " << e.what() << "\n";

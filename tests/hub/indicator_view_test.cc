@@ -267,3 +267,56 @@ TEST(Validation, RejectsWhatIsNotAValidChildEvent) {
 
 }  // namespace
 }  // namespace lscb::hub
+
+namespace lscb::hub {
+namespace {
+
+// What the live feed is told to recompute after each change.
+TEST_F(ViewTest, ChangesNameOnlyTheAffectedPeriods) {
+  (void)view_.TakeChanges();  // a new view: everything
+  const uint16_t greenwich = boards_->Find(kGreenwich)->index;
+  auto bp = [&](const std::string& period) { return (uint64_t{greenwich} << 32) | ParsePeriod(period)->Code(); };
+  const std::vector<uint64_t> may = [&] {
+    std::vector<uint64_t> v = {bp("2007-05"), bp("2007-Q2"), bp("FY2007-08")};
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
+
+  Add({.kind = "csc.contact", .record_id = "c1", .when = "2007-05-10", .child = "a", .label = "police"});
+  auto c = view_.TakeChanges();
+  EXPECT_FALSE(c.all);
+  EXPECT_EQ(c.board_periods, may);
+  EXPECT_TRUE(c.ends.empty());
+  EXPECT_TRUE(view_.TakeChanges().empty());
+
+  // A plan changes the number open at the end of every later period.
+  Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a", .label = "neglect"});
+  c = view_.TakeChanges();
+  EXPECT_EQ(c.board_periods, may);
+  ASSERT_EQ(c.ends.size(), 1u);
+  EXPECT_EQ(c.ends[0].board, greenwich);
+  EXPECT_EQ(c.ends[0].from, ParseDate("2007-05-01")->days);
+  EXPECT_EQ(c.ends[0].to, INT32_MAX);
+
+  // Ending it: only the periods ending from its end on.
+  Add({.kind = "csc.cp_plan_ended", .record_id = "p2", .when = "2007-09-30", .child = "a"});
+  c = view_.TakeChanges();
+  ASSERT_EQ(c.ends.size(), 1u);
+  EXPECT_EQ(c.ends[0].from, ParseDate("2007-09-30")->days);
+
+  // A referral re-derives the child's history; the plan's figures net to
+  // nothing, so only the referral's own periods change.
+  Add({.kind = "csc.referral", .record_id = "r1", .when = "2007-05-12", .child = "a", .label = "police"});
+  c = view_.TakeChanges();
+  EXPECT_EQ(c.board_periods, may);
+  EXPECT_TRUE(c.ends.empty());
+
+  // Whatever was listed, the figures of every other period are unchanged:
+  // the snapshots of a view built from scratch agree with this one.
+  IndicatorView fresh{boards_, DefaultDefinitions()};
+  ASSERT_TRUE(fresh.Deserialize(view_.Serialize()).ok());
+  EXPECT_TRUE(fresh.TakeChanges().all);
+}
+
+}  // namespace
+}  // namespace lscb::hub

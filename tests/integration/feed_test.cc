@@ -2,12 +2,18 @@
 // of one that was there from the start (the Clone pattern), on real sockets.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <shared_mutex>
+
 #include "adapters/adapter.h"
 #include "adapters/linkage.h"
 #include "adapters/testing/synthetic.h"
 #include "client/query_client.h"
 #include "client/sender.h"
 #include "client/subscriber.h"
+#include "hub/feed.h"
+#include "transport/transport.h"
+#include "testing/events.h"
 #include "testing/hub_fixture.h"
 
 namespace lscb {
@@ -105,6 +111,114 @@ TEST(Feed, ALateJoinerEndsWithTheSameStateAsAnEarlyOne) {
   auto fy = client::FetchSnapshot(q, "Greenwich", "FY2007-08");
   ASSERT_TRUE(fy.ok());
   EXPECT_EQ(client::SnapshotToCsv((*early)->state().at("FY2007-08")), client::SnapshotToCsv(*fy));
+}
+
+// An event republishes only the snapshots of the periods it touches; a
+// subscriber joining between such updates still ends with the hub's state.
+TEST(Feed, AnEventRepublishesOnlyItsPeriods) {
+  lscb::testing::TempDir dir;
+  hub::HubOptions o;
+  o.feed_min_interval = 100ms;
+  testing::RunningHub hub(dir / "hub", o);
+  ASSERT_TRUE(hub.ok());
+  client::SubscriberOptions so;
+  so.feed = hub.endpoints().feed;
+  so.query = hub.endpoints().query;
+  so.board = "Greenwich";
+  auto early = client::FeedSubscriber::Connect(so);
+  ASSERT_TRUE(early.ok()) << early.status().ToString();
+
+  auto events = Encode(1500, 21);
+  Deliver(hub, events);
+  int updates = 0;
+  ASSERT_TRUE(CatchUp(**early, events.size(), &updates));
+  const size_t periods_before = (*early)->state().size();
+  ASSERT_GT(periods_before, 6u) << "the synthetic events should span several periods";
+
+  // Waits for the next update with snapshots; returns its periods.
+  auto next_periods = [&](client::FeedSubscriber& s, uint64_t sequence) {
+    std::set<std::string> periods;
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto u = s.Next(500ms);
+      if (!u.ok()) break;
+      if (!u->has_value() || (*u)->snapshots_size() == 0) continue;
+      EXPECT_EQ((*u)->sequence(), sequence);
+      for (const auto& snap : (*u)->snapshots()) periods.insert(snap.period());
+      break;
+    }
+    return periods;
+  };
+  auto send_contact = [&](const std::string& id, const std::string& when) {
+    Deliver(hub, {lscb::testing::MakeEvent(
+                      {.kind = "csc.contact", .record_id = id, .when = when, .child = id, .label = "police"})
+                      .SerializeAsString()});
+  };
+  auto periods_of = [](const std::string& day) {
+    Date d = *ParseDate(day);
+    return std::set<std::string>{Period::MonthOf(d).ToString(), Period::QuarterOf(d).ToString(),
+                                 Period::FinancialYearOf(d).ToString()};
+  };
+
+  send_contact("only-one", "2007-05-10T10:00");
+  EXPECT_EQ(next_periods(**early, events.size() + 1), periods_of("2007-05-10"));
+
+  // A late joiner, then a change in a period nobody had data for yet.
+  auto late = client::FeedSubscriber::Connect(so);
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ((*late)->sequence(), events.size() + 1);
+  send_contact("far-away", "2001-02-03T10:00");
+  EXPECT_EQ(next_periods(**early, events.size() + 2), periods_of("2001-02-03"));
+  ASSERT_TRUE(CatchUp(**late, events.size() + 2, &updates));
+  EXPECT_EQ((*early)->state().size(), periods_before + 3);
+  EXPECT_EQ(StateText(**late), StateText(**early));
+  auto fresh = client::FeedSubscriber::Connect(so);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(StateText(**fresh), StateText(**early));
+}
+
+// The publisher recomputes only the periods an event touched, and sends
+// what a subscriber needs: the same snapshots as recomputing everything.
+TEST(Feed, ThePublisherRecomputesOnlyTheTouchedPeriods) {
+  auto boards = BoardRegistry::Default();
+  hub::IndicatorView view(boards, hub::DefaultDefinitions());
+  std::shared_mutex mu;
+  uint64_t seq = 0;
+  transport::Context ctx;
+  auto pub = transport::Publisher::Bind(ctx, "tcp://127.0.0.1:*");
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  hub::FeedOptions fo;
+  fo.min_interval = 0ms;
+  fo.heartbeat_interval = 1h;
+  hub::FeedPublisher publisher(**pub, view, mu, [&] { return seq; }, boards, nullptr, fo);
+  auto apply = [&](const lscb::testing::EventSpec& spec) {
+    std::unique_lock lock(mu);
+    auto facts = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards, INT64_MAX / 2);
+    ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+    view.Apply(*facts);
+    ++seq;
+    publisher.MarkDirty(view.TakeChanges());
+  };
+  // Greenwich: three months in three quarters of one financial year.
+  for (const char* when : {"2007-05-10", "2007-08-10", "2007-11-10"})
+    apply({.kind = "csc.contact", .record_id = std::string("c-") + when, .when = when, .label = "police"});
+  publisher.PublishDue();
+  const uint64_t first = publisher.snapshots_computed();
+  // 7 periods for Greenwich and 7 for London; every other topic has none.
+  EXPECT_EQ(first, 14u);
+
+  apply({.kind = "csc.contact", .record_id = "c-more", .when = "2007-08-20", .label = "school"});
+  publisher.PublishDue();
+  EXPECT_EQ(publisher.snapshots_computed() - first, 6u) << "2007-08, 2007-Q3 and FY2007-08, board and region";
+
+  // Nothing changed: nothing computed.
+  publisher.PublishDue();
+  EXPECT_EQ(publisher.snapshots_computed() - first, 6u);
+
+  // A plan started in May is open at the end of every later period.
+  apply({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "x", .label = "neglect"});
+  publisher.PublishDue();
+  EXPECT_EQ(publisher.snapshots_computed() - first, 6u + 14u);
 }
 
 TEST(Feed, HeartbeatsWhenNothingChanges) {
