@@ -130,6 +130,7 @@ class HubImpl final : public Hub {
     Status up = UpgradeStore(*store_, *options_.boards);
     if (!up.ok()) return up;
     // Restore the view: the checkpoint, then the log tail.
+    const auto t_load = SteadyClock::now();
     auto loaded = LoadViewCheckpoint(*store_, view_);
     if (!loaded.ok()) return loaded.status();
     const uint64_t from = *loaded;
@@ -144,8 +145,9 @@ class HubImpl final : public Hub {
     if (processor_.applied_seq() < from) processor_.set_applied_seq(from);
     checkpointed_seq_ = replayed > 0 ? from : processor_.applied_seq();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count();
-    spdlog::info("indicator view restored: checkpoint at log position {}, {} entries replayed in {} ms", from,
-                 replayed, ms);
+    auto load_ms = std::chrono::duration_cast<std::chrono::milliseconds>(t0 - t_load).count();
+    spdlog::info("indicator view restored: checkpoint at log position {} loaded in {} ms, {} entries replayed in {} ms",
+                 from, load_ms, replayed, ms);
     if (options_.metrics) options_.metrics->log_start().Set(static_cast<double>(store_->first_event_seq()));
 
     auto audit = AuditLog::Open(*store_);
@@ -761,8 +763,11 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
   store::Options so;
   so.sync_writes = options.sync_writes;
   so.before_commit = options.before_commit;
+  const auto t_open = SteadyClock::now();
   auto store = store::Store::Open(options.data_dir, so);
   if (!store.ok()) return store.status();
+  spdlog::info("store {} opened in {} ms", options.data_dir,
+               std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t_open).count());
   auto hub = std::make_unique<HubImpl>(options, std::move(store.value()));
   Status s = hub->Init();
   if (!s.ok()) return s;

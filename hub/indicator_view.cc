@@ -29,6 +29,9 @@ std::array<uint32_t, 3> PeriodsOf(Date d) {
 // A small binary writer/reader for checkpoints.
 class Writer {
  public:
+  Writer() = default;
+  // Appends to `prefix`.
+  explicit Writer(std::string prefix) : out_(std::move(prefix)) {}
   void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void U64(uint64_t v) {
     for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -815,8 +818,8 @@ lscb::v1::Snapshot IndicatorView::BuildSnapshot(const PeriodData& data) const {
 
 // ---------------------------------------------------------------- checkpoints
 
-std::string IndicatorView::Serialize() const {
-  Writer w;
+std::string IndicatorView::Serialize(std::string prefix) const {
+  Writer w(std::move(prefix));
   w.Str(kMagic);
   w.Str(definitions_->version);
   // Sorted, so that equal views serialise to equal bytes.

@@ -137,7 +137,8 @@ class IndicatorView final {
   const Definitions& definitions() const { return *definitions_; }
   const std::string& definitions_version() const { return definitions_->version; }
 
-  std::string Serialize() const;
+  // After `prefix` (so that a caller's header costs no copy of the whole).
+  std::string Serialize(std::string prefix = {}) const;
   // REQUIRES: a view built with the same boards and definitions.
   Status Deserialize(std::string_view blob);
 

@@ -17,20 +17,26 @@ constexpr const char* kViewCheckpoint = "indicator_view";
 }  // namespace
 
 Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64_t seq) {
-  std::string blob(8, '\0');
-  for (int i = 0; i < 8; ++i) blob[i] = static_cast<char>((seq >> (8 * i)) & 0xFF);
-  blob += view.Serialize();
-  return store.PutCheckpoint(kViewCheckpoint, blob);
+  std::string header(8, '\0');
+  for (int i = 0; i < 8; ++i) header[i] = static_cast<char>((seq >> (8 * i)) & 0xFF);
+  return store.PutCheckpoint(kViewCheckpoint, view.Serialize(std::move(header)));
 }
 
 Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view) {
-  auto cp = store.GetCheckpoint(kViewCheckpoint);
-  if (!cp.ok()) return cp.status();
-  if (!cp->has_value() || (*cp)->size() < 8) return uint64_t{0};
-  const std::string& blob = **cp;
   uint64_t seq = 0;
-  for (int i = 0; i < 8; ++i) seq |= uint64_t{static_cast<uint8_t>(blob[i])} << (8 * i);
-  Status s = view.Deserialize(std::string_view(blob).substr(8));
+  Status s;
+  // Read in place: the blob is as large as the view.
+  auto found = store.ReadCheckpoint(kViewCheckpoint, [&](std::string_view blob) {
+    if (blob.size() < 8) {
+      s = Status::Corruption("indicator view checkpoint is damaged");
+      return;
+    }
+    for (int i = 0; i < 8; ++i) seq |= uint64_t{static_cast<uint8_t>(blob[i])} << (8 * i);
+    s = view.Deserialize(blob.substr(8));
+    spdlog::debug("indicator view checkpoint: {} bytes", blob.size());
+  });
+  if (!found.ok()) return found.status();
+  if (!*found) return uint64_t{0};
   if (!s.ok()) {
     spdlog::warn("indicator view checkpoint not used ({}); rebuilding from the event log", s.message());
     view.Clear();

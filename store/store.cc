@@ -160,6 +160,13 @@ class RocksStore final : public Store {
   }
 
   ~RocksStore() override {
+    // A clean close leaves no write-ahead log to replay: the next open (a
+    // restart) then does not re-read the last checkpoint from the log.
+    if (secondary_dir_.empty()) {
+      std::vector<rocksdb::ColumnFamilyHandle*> all(handles_);
+      if (audit_cf_) all.push_back(audit_cf_);
+      db_->Flush(rocksdb::FlushOptions(), all).PermitUncheckedError();
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     if (audit_cf_) db_->DestroyColumnFamilyHandle(audit_cf_);
     db_->Close().PermitUncheckedError();
@@ -320,6 +327,17 @@ class RocksStore final : public Store {
     return std::optional<std::string>(std::move(v));
   }
 
+  Result<bool> ReadCheckpoint(std::string_view name, const std::function<void(std::string_view)>& fn) override {
+    rocksdb::ReadOptions ro;
+    ro.fill_cache = false;
+    rocksdb::PinnableSlice v;
+    rocksdb::Status s = db_->Get(ro, handles_[kCheckpoint], rocksdb::Slice(name.data(), name.size()), &v);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return FromRocks(s, "reading checkpoint");
+    fn(std::string_view(v.data(), v.size()));
+    return true;
+  }
+
   uint32_t schema_version_found() const override { return schema_found_; }
 
   Status SetSchemaVersion(uint32_t version) override {
@@ -460,9 +478,17 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
     cfo.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     return cfo;
   };
+  // Checkpoints are few and large (the indicator view, tens of MiB on a big
+  // store): kept whole in blob files, uncompressed, so a start reads one
+  // without decompressing or copying it through the block cache.
+  rocksdb::ColumnFamilyOptions checkpoint_options = cf_options(false);
+  checkpoint_options.compression = rocksdb::kNoCompression;
+  checkpoint_options.enable_blob_files = true;
+  checkpoint_options.min_blob_size = 4096;
+  checkpoint_options.enable_blob_garbage_collection = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {kMetaCf, cf_options(false)},      {kEventsCf, cf_options(false)}, {kIdemCf, cf_options(true)},
-      {kDeadCf, cf_options(false)},      {kCheckpointCf, cf_options(false)}, {kLinkageCf, cf_options(false)},
+      {kDeadCf, cf_options(false)},      {kCheckpointCf, checkpoint_options}, {kLinkageCf, cf_options(false)},
   };
   // The audit family is opened when the store has one (it is created by
   // the first audit write).

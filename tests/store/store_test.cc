@@ -122,6 +122,27 @@ TEST(Store, RemovedEventsAreGoneForGoodWhileIdsAndSeqsRemain) {
   EXPECT_EQ((*reader)->first_event_seq(), 501u);
 }
 
+TEST(Store, ALargeCheckpointIsReadBackInPlaceAfterAReopen) {
+  lscb::testing::TempDir dir;
+  std::string blob(3 << 20, '\0');
+  for (size_t i = 0; i < blob.size(); ++i) blob[i] = static_cast<char>(i * 7919 % 251);
+  {
+    auto s = Store::Open(dir.path(), {});
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->PutCheckpoint("view", "old").ok());
+    ASSERT_TRUE((*s)->PutCheckpoint("view", blob).ok());
+  }
+  auto s = Store::Open(dir.path(), {});
+  ASSERT_TRUE(s.ok());
+  std::string seen;
+  auto found = (*s)->ReadCheckpoint("view", [&](std::string_view v) { seen.assign(v); });
+  ASSERT_TRUE(found.ok() && *found);
+  EXPECT_TRUE(seen == blob);
+  found = (*s)->ReadCheckpoint("none", [&](std::string_view) { ADD_FAILURE(); });
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(*found);
+}
+
 TEST(Store, RefusesAFolderInUse) {
   lscb::testing::TempDir dir;
   auto first = Store::Open(dir.path(), {});
