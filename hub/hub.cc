@@ -424,8 +424,6 @@ class HubImpl final : public Hub {
     events_since_checkpoint_ += events.size();
     Wake();
     // The feed learnt what changed from the processor, under the view's lock.
-    bool all = false;
-    (void)processor_.TakeTouchedBoards(&all);
     return Status::Ok();
   }
 

@@ -319,10 +319,6 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     for (const auto& op : ops) {
       if (op.before) view_.Replace(*op.before, op.after);
       else view_.Apply(op.after);
-      touched_.insert(op.after.board);
-      if (op.before) touched_.insert(op.before->board);
-      if (LinkGroupOf(op.after) == LinkGroup::kInjury || (op.before && LinkGroupOf(*op.before) == LinkGroup::kInjury))
-        touched_all_ = true;
     }
     applied_seq_ = next_seq;
     IndicatorView::Changes changes = view_.TakeChanges();
@@ -336,13 +332,6 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   return acks;
 }
 
-std::set<uint16_t> IngestProcessor::TakeTouchedBoards(bool* all) {
-  *all = touched_all_;
-  touched_all_ = false;
-  std::set<uint16_t> out;
-  out.swap(touched_);
-  return out;
-}
 
 Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
   *replayed = 0;

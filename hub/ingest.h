@@ -36,7 +36,6 @@
 
 #include <functional>
 #include <memory>
-#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -90,9 +89,6 @@ class IngestProcessor final {
   // The agency each event of the last group claimed (empty when it could
   // not be decoded), for metrics.
   const std::vector<std::string>& group_agencies() const { return group_agencies_; }
-  // The boards whose figures changed since the last call; `all` is set when
-  // a change may reach any board (an injury links across boards).
-  std::set<uint16_t> TakeTouchedBoards(bool* all);
   // Receives what changed in the view after each group (and replay), while
   // the view's lock is still held exclusively (IndicatorView::TakeChanges).
   void set_view_changes_sink(std::function<void(const IndicatorView::Changes&)> sink) {
@@ -115,8 +111,6 @@ class IngestProcessor final {
   IngestCounters counters_;
   std::vector<std::string> group_agencies_;
   uint64_t applied_seq_ = 0;
-  std::set<uint16_t> touched_;
-  bool touched_all_ = false;
   std::shared_ptr<const AccessPolicy> access_;
   std::shared_ptr<AuditLog> audit_;
   size_t max_event_bytes_ = 1 << 20;

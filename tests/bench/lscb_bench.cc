@@ -567,8 +567,6 @@ bool BuildStore(const RestartConfig& cfg, const std::string& dir, uint64_t* acce
       }
       for (const auto& a : *acks) *accepted += a.outcome() == lscb::v1::ACCEPTED;
     }
-    bool all = false;
-    (void)proc.TakeTouchedBoards(&all);
     done += set.encoded.size();
     if (!cfg.json && done >= next_report) {
       std::fprintf(stderr, "  %zu events stored (%.0f s)\n", done, Secs(Clock::now() - t0));

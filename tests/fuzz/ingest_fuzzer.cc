@@ -88,7 +88,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!acks.ok() || acks->size() != events.size()) __builtin_trap();
   for (const auto& a : *acks)
     if (a.outcome() == lscb::v1::OUTCOME_UNSPECIFIED) __builtin_trap();
-  bool all = false;
-  (void)w.processor->TakeTouchedBoards(&all);
   return 0;
 }
