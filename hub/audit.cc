@@ -4,18 +4,10 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/bytes.h"
+
 namespace lscb::hub {
 namespace {
-
-void PutBig(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-uint64_t GetBig(std::string_view in) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
 
 void AppendEscaped(std::string& out, std::string_view s) {
   for (char c : s) {
@@ -147,14 +139,14 @@ std::string AuditRecordToJson(const AuditRecord& r) {
 std::string AuditKey(int64_t time, uint64_t seq) {
   std::string k;
   k.reserve(16);
-  PutBig(k, static_cast<uint64_t>(time < 0 ? 0 : time));
-  PutBig(k, seq);
+  AppendBigEndian64(k, static_cast<uint64_t>(time < 0 ? 0 : time));
+  AppendBigEndian64(k, seq);
   return k;
 }
 
 int64_t AuditKeyTime(std::string_view key) {
   if (key.size() != 16) return 0;
-  return static_cast<int64_t>(GetBig(key));
+  return static_cast<int64_t>(ReadBigEndian64(key.data()));
 }
 
 Result<std::shared_ptr<AuditLog>> AuditLog::Open(store::Store& store) {
@@ -163,7 +155,7 @@ Result<std::shared_ptr<AuditLog>> AuditLog::Open(store::Store& store) {
   uint64_t next = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
-  if (last->has_value() && (*last)->size() == 16) next = std::max(next, GetBig(std::string_view(**last).substr(8)) + 1);
+  if (last->has_value() && (*last)->size() == 16) next = std::max(next, ReadBigEndian64((*last)->data() + 8) + 1);
   return std::shared_ptr<AuditLog>(new AuditLog(store, next));
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "core/bytes.h"
 #include "lscb/v1/event.pb.h"
 #include "lscb/v1/store.pb.h"
 
@@ -26,16 +27,6 @@ struct Pending {
 
 // Text from a sender for the audit log: at most `n` bytes.
 std::string Clipped(const std::string& s, size_t n = 128) { return s.size() <= n ? s : s.substr(0, n); }
-
-void PutBig(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-uint64_t GetBig(std::string_view in) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
 
 constexpr size_t kLinkPrefix = 1 + 2 + 16;
 constexpr size_t kLinkKeySize = kLinkPrefix + 8 + 8;
@@ -61,8 +52,8 @@ std::vector<std::string> LinkKeys(const EventFacts& e) {
   if (g == LinkGroup::kNone) return keys;
   for (const ChildKey& t : e.tokens) {
     std::string k = LinkPrefix(g, e.board, t);
-    PutBig(k, Biased(e.occurred_at));
-    PutBig(k, e.record);
+    AppendBigEndian64(k, Biased(e.occurred_at));
+    AppendBigEndian64(k, e.record);
     keys.push_back(std::move(k));
   }
   return keys;
@@ -129,10 +120,10 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     const int64_t w = LinkWindow(*definitions_, g);
     for (const ChildKey& t : e.tokens) {
       std::string from = LinkPrefix(g, e.board, t), to = from;
-      PutBig(from, Biased(e.occurred_at - w));
-      PutBig(to, Biased(e.occurred_at + w + 1));
+      AppendBigEndian64(from, Biased(e.occurred_at - w));
+      AppendBigEndian64(to, Biased(e.occurred_at + w + 1));
       auto other = [&](std::string_view key) {
-        return key.size() == kLinkKeySize && GetBig(key.substr(kLinkPrefix + 8)) != e.record;
+        return key.size() == kLinkKeySize && ReadBigEndian64(key.data() + kLinkPrefix + 8) != e.record;
       };
       bool found = false;
       for (auto it = added_links.lower_bound(from); it != added_links.end() && *it < to && !found; ++it)

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/bytes.h"
+
 namespace lscb::store {
 namespace {
 
@@ -22,17 +24,8 @@ constexpr const char* kNextSeqKey = "next_seq";
 
 enum CfIndex { kMeta = 0, kPending, kPositions, kRejected, kCfCount };
 
-void PutU64(std::string& out, uint64_t v) {
-  char b[8];
-  for (int i = 7; i >= 0; --i) {
-    b[i] = static_cast<char>(v & 0xFF);
-    v >>= 8;
-  }
-  out.append(b, 8);
-}
-
 void PutBytes(std::string& out, std::string_view bytes) {
-  PutU64(out, bytes.size());
+  AppendBigEndian64(out, bytes.size());
   out.append(bytes);
 }
 
@@ -42,8 +35,7 @@ class Reader {
   explicit Reader(std::string_view in) : in_(in) {}
   bool U64(uint64_t& v) {
     if (in_.size() < 8) return false;
-    v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in_[i]);
+    v = ReadBigEndian64(in_.data());
     in_.remove_prefix(8);
     return true;
   }
@@ -72,7 +64,7 @@ class Reader {
 
 std::string SeqKey(uint64_t seq) {
   std::string k;
-  PutU64(k, seq);
+  AppendBigEndian64(k, seq);
   return k;
 }
 
@@ -84,7 +76,7 @@ bool ParseSeqKey(const rocksdb::Slice& key, uint64_t& seq) {
 std::string EncodePending(int64_t enqueued_at, std::string_view label, std::string_view payload) {
   std::string v;
   v.reserve(24 + label.size() + payload.size());
-  PutU64(v, static_cast<uint64_t>(enqueued_at));
+  AppendBigEndian64(v, static_cast<uint64_t>(enqueued_at));
   PutBytes(v, label);
   v.append(payload);
   return v;
@@ -99,8 +91,8 @@ bool DecodePending(uint64_t seq, std::string_view value, PendingEvent& out) {
 // rejected value: enqueued_at, rejected_at, label, reason, payload (the rest).
 std::string EncodeRejected(const PendingEvent& e, int64_t rejected_at, std::string_view reason) {
   std::string v;
-  PutU64(v, static_cast<uint64_t>(e.enqueued_at));
-  PutU64(v, static_cast<uint64_t>(rejected_at));
+  AppendBigEndian64(v, static_cast<uint64_t>(e.enqueued_at));
+  AppendBigEndian64(v, static_cast<uint64_t>(rejected_at));
   PutBytes(v, e.label);
   PutBytes(v, reason);
   v.append(e.payload);
@@ -164,7 +156,7 @@ class RocksOutbox final : public Outbox {
       if (!s.ok()) return FromRocks(s, "staging an enqueue");
     }
     std::string next;
-    PutU64(next, first + items.size());
+    AppendBigEndian64(next, first + items.size());
     rocksdb::Status s = batch.Put(handles_[kMeta], kNextSeqKey, next);
     if (s.ok() && position) s = batch.Put(handles_[kPositions], position->name, position->value);
     if (!s.ok()) return FromRocks(s, "staging an enqueue");

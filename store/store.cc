@@ -17,6 +17,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/bytes.h"
+
 namespace lscb::store {
 namespace {
 
@@ -34,22 +36,9 @@ constexpr const char* kLogStartKey = "log_start_seq";
 // use) is kept apart.
 enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kLinkage, kCfCount, kAudit = kCfCount };
 
-void PutBigEndian(char* out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xFF);
-    v >>= 8;
-  }
-}
-
-uint64_t GetBigEndian(const char* in) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
-}
-
 std::string SeqKey(uint64_t seq) {
-  std::string k(8, '\0');
-  PutBigEndian(k.data(), seq);
+  std::string k;
+  AppendBigEndian64(k, seq);
   return k;
 }
 
@@ -64,7 +53,7 @@ uint64_t LastNumericKey(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
   it->SeekToLast();
   if (!it->Valid() || it->key().size() != 8) return 0;
-  return GetBigEndian(it->key().data());
+  return ReadBigEndian64(it->key().data());
 }
 
 }  // namespace
@@ -102,9 +91,8 @@ void WriteSet::PutEvent(uint64_t seq, std::string_view entry) {
 }
 
 void WriteSet::PutIdempotency(std::string_view key, const IdempotencyRecord& rec) {
-  std::string v(24, '\0');
-  std::memcpy(v.data(), rec.content_hash.data(), 16);
-  PutBigEndian(v.data() + 16, rec.seq);
+  std::string v(reinterpret_cast<const char*>(rec.content_hash.data()), rec.content_hash.size());
+  AppendBigEndian64(v, rec.seq);
   impl_->ops.push_back({kIdem, std::string(key), std::move(v)});
   ++count_;
 }
@@ -218,7 +206,7 @@ class RocksStore final : public Store {
     if (v.size() != 24) return Status::Corruption("idempotency record of " + std::to_string(v.size()) + " bytes");
     IdempotencyRecord rec;
     std::memcpy(rec.content_hash.data(), v.data(), 16);
-    rec.seq = GetBigEndian(v.data() + 16);
+    rec.seq = ReadBigEndian64(v.data() + 16);
     return std::optional<IdempotencyRecord>(rec);
   }
 
@@ -417,7 +405,7 @@ class RocksStore final : public Store {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[cf]));
     for (it->Seek(SeqKey(from)); it->Valid(); it->Next()) {
       if (it->key().size() != 8) return Status::Corruption("bad key in " + dir_);
-      if (!fn(GetBigEndian(it->key().data()), std::string_view(it->value().data(), it->value().size())))
+      if (!fn(ReadBigEndian64(it->key().data()), std::string_view(it->value().data(), it->value().size())))
         return Status::Ok();
     }
     return FromRocks(it->status(), "scanning " + dir_);
