@@ -1,11 +1,11 @@
 #include "hub/disclosure.h"
 
 #include <algorithm>
-#include <map>
 #include <optional>
-#include <set>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
+#include <vector>
 
 #include "core/calendar.h"
 
@@ -37,8 +37,62 @@ bool AdditiveOverTime(std::string_view indicator) {
   return true;
 }
 
-// Views of the cells' own strings, which do not change while a Protector runs.
-using Key = std::tuple<std::string_view, std::string_view, std::string_view>;  // indicator, age band, breakdown
+// The distinct strings of one field of the cells (views of the cells' own
+// strings, which do not change while a Protector runs), each known by its
+// rank in string order: keys made of ranks compare as the strings would.
+class Vocabulary final {
+ public:
+  // A provisional id for `word`; Rank() turns ids into ranks.
+  uint32_t Add(std::string_view word) {
+    auto [it, fresh] = ids_.try_emplace(word, static_cast<uint32_t>(words_.size()));
+    if (fresh) words_.push_back(word);
+    return it->second;
+  }
+  // After the last Add.
+  void Rank() {
+    std::vector<uint32_t> order(words_.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return words_[a] < words_[b]; });
+    rank_of_id_.resize(order.size());
+    std::vector<std::string_view> sorted(order.size());
+    for (uint32_t r = 0; r < order.size(); ++r) {
+      rank_of_id_[order[r]] = r;
+      sorted[r] = words_[order[r]];
+    }
+    words_ = std::move(sorted);
+    for (auto& [word, id] : ids_) id = rank_of_id_[id];
+  }
+  uint32_t RankOfId(uint32_t id) const { return rank_of_id_[id]; }
+  // The rank of `word`; nullopt when no cell has it.
+  std::optional<uint32_t> Find(std::string_view word) const {
+    auto it = ids_.find(word);
+    return it == ids_.end() ? std::nullopt : std::optional<uint32_t>(it->second);
+  }
+  std::string_view Word(uint32_t rank) const { return words_[rank]; }
+
+ private:
+  std::unordered_map<std::string_view, uint32_t> ids_;  // ranks after Rank()
+  std::vector<std::string_view> words_;                  // by rank after Rank()
+  std::vector<uint32_t> rank_of_id_;
+};
+
+// A cell's indicator, age band and breakdown, as ranks in their
+// vocabularies.
+struct Key {
+  uint32_t indicator, band, breakdown;
+  friend bool operator<(const Key& a, const Key& b) {
+    return std::tie(a.indicator, a.band, a.breakdown) < std::tie(b.indicator, b.band, b.breakdown);
+  }
+  friend bool operator==(const Key& a, const Key& b) {
+    return a.indicator == b.indicator && a.band == b.band && a.breakdown == b.breakdown;
+  }
+};
+
+// A cell of one snapshot by its key (indices into Protector::cells_).
+struct Entry {
+  Key key;
+  int cell;
+};
 
 // A total and the parts that sum to it (indices into Protector::cells_).
 struct Group {
@@ -50,14 +104,34 @@ struct Group {
 // groups until stable, then rates.
 class Protector final {
  public:
-  Protector(std::vector<lscb::v1::Snapshot>& snaps, int threshold) : snaps_(snaps), threshold_(threshold) {
+  Protector(const std::vector<lscb::v1::Snapshot*>& snaps, int threshold) : snaps_(snaps), threshold_(threshold) {
     index_.resize(snaps.size());
-    for (size_t s = 0; s < snaps.size(); ++s)
-      for (int i = 0; i < snaps[s].cells_size(); ++i) {
-        lscb::v1::Cell* c = snaps[s].mutable_cells(i);
-        index_[s][{c->indicator(), c->age_band(), c->breakdown()}] = static_cast<int>(cells_.size());
+    for (size_t s = 0; s < snaps.size(); ++s) {
+      std::vector<Entry>& index = index_[s];
+      index.reserve(static_cast<size_t>(snaps[s]->cells_size()));
+      for (int i = 0; i < snaps[s]->cells_size(); ++i) {
+        lscb::v1::Cell* c = snaps[s]->mutable_cells(i);
+        index.push_back({{indicators_.Add(c->indicator()), bands_.Add(c->age_band()), breakdowns_.Add(c->breakdown())},
+                         static_cast<int>(cells_.size())});
         cells_.push_back(c);
       }
+    }
+    indicators_.Rank();
+    bands_.Rank();
+    breakdowns_.Rank();
+    all_ages_ = bands_.Find(kAllAges);
+    total_label_ = breakdowns_.Find(kTotalLabel);
+    for (std::vector<Entry>& index : index_) {
+      for (Entry& e : index)
+        e.key = {indicators_.RankOfId(e.key.indicator), bands_.RankOfId(e.key.band),
+                 breakdowns_.RankOfId(e.key.breakdown)};
+      // By key; of cells listed twice under one key, the last one counts.
+      std::sort(index.begin(), index.end(), [](const Entry& a, const Entry& b) {
+        return std::tie(a.key, a.cell) < std::tie(b.key, b.cell);
+      });
+      auto last = std::unique(index.rbegin(), index.rend(), [](const Entry& a, const Entry& b) { return a.key == b.key; });
+      index.erase(index.begin(), last.base());
+    }
     hidden_.assign(cells_.size(), false);
     for (size_t i = 0; i < cells_.size(); ++i) {
       const auto& c = *cells_[i];
@@ -67,39 +141,37 @@ class Protector final {
 
   // The breakdown and age-band groups of each snapshot.
   void AddSnapshotGroups() {
+    std::vector<Entry> counts;
     for (size_t s = 0; s < snaps_.size(); ++s) {
-      std::map<std::pair<std::string_view, std::string_view>, Group> by_breakdown, by_band;
-      for (const auto& [key, i] : index_[s]) {
-        const auto& c = *cells_[i];
-        if (c.is_rate()) continue;
-        Group& b = by_breakdown[{c.indicator(), c.age_band()}];
-        if (c.breakdown() == kTotalLabel) b.total = i;
-        else b.parts.push_back(i);
-        Group& a = by_band[{c.indicator(), c.breakdown()}];
-        if (c.age_band() == kAllAges) a.total = i;
-        else a.parts.push_back(i);
-      }
-      // In the snapshot's order, so that ties go to the first listed.
-      for (auto* groups : {&by_breakdown, &by_band})
-        for (auto& [k, g] : *groups) {
-          std::sort(g.parts.begin(), g.parts.end());
-          Add(std::move(g));
-        }
+      counts.clear();
+      for (const Entry& e : index_[s])
+        if (!cells_[e.cell]->is_rate()) counts.push_back(e);
+      // A breakdown: one indicator and age band, by label (the total "" first).
+      AddRuns(counts, [](const Key& k) { return std::make_pair(k.indicator, k.band); },
+              [&](const Key& k) { return k.breakdown == total_label_; });
+      // The age bands: one indicator and breakdown.
+      std::sort(counts.begin(), counts.end(), [](const Entry& a, const Entry& b) {
+        return std::tie(a.key.indicator, a.key.breakdown) < std::tie(b.key.indicator, b.key.breakdown);
+      });
+      AddRuns(counts, [](const Key& k) { return std::make_pair(k.indicator, k.breakdown); },
+              [&](const Key& k) { return k.band == all_ages_; });
     }
   }
 
   void AddPeriodGroups(const std::vector<PeriodSum>& sums) {
     for (const PeriodSum& sum : sums) {
-      std::set<Key> keys;
+      std::vector<Key> keys;
       for (size_t s : sum.parts)
-        for (const auto& [key, i] : index_[s]) keys.insert(key);
-      for (const auto& [key, i] : index_[sum.total]) keys.insert(key);
+        for (const Entry& e : index_[s]) keys.push_back(e.key);
+      for (const Entry& e : index_[sum.total]) keys.push_back(e.key);
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       for (const Key& key : keys) {
-        if (!AdditiveOverTime(std::get<0>(key))) continue;
+        if (!AdditiveOverTime(indicators_.Word(key.indicator))) continue;
         Group g;
-        if (auto it = index_[sum.total].find(key); it != index_[sum.total].end()) g.total = it->second;
+        g.total = Find(sum.total, key);
         for (size_t s : sum.parts)
-          if (auto it = index_[s].find(key); it != index_[s].end()) g.parts.push_back(it->second);
+          if (int i = Find(s, key); i >= 0) g.parts.push_back(i);
         if (g.total >= 0 && cells_[g.total]->is_rate()) continue;
         Add(std::move(g));
       }
@@ -123,6 +195,33 @@ class Protector final {
   }
 
  private:
+  // The cell of snapshot `s` with `key`; -1 when there is none.
+  int Find(size_t s, const Key& key) const {
+    const std::vector<Entry>& index = index_[s];
+    auto it = std::lower_bound(index.begin(), index.end(), key, [](const Entry& e, const Key& k) { return e.key < k; });
+    return it != index.end() && it->key == key ? it->cell : -1;
+  }
+
+  // One group per run of `entries` (sorted so that each group is a run)
+  // with the same `group_of(key)`; its total is the entry for which
+  // `is_total(key)`, its parts the others in the snapshot's order (so that
+  // ties go to the first listed).
+  template <typename GroupOf, typename IsTotal>
+  void AddRuns(const std::vector<Entry>& entries, GroupOf group_of, IsTotal is_total) {
+    for (size_t from = 0; from < entries.size();) {
+      const auto id = group_of(entries[from].key);
+      Group g;
+      size_t to = from;
+      for (; to < entries.size() && group_of(entries[to].key) == id; ++to) {
+        if (is_total(entries[to].key)) g.total = entries[to].cell;
+        else g.parts.push_back(entries[to].cell);
+      }
+      std::sort(g.parts.begin(), g.parts.end());
+      Add(std::move(g));
+      from = to;
+    }
+  }
+
   void Add(Group g) {
     // A total not listed is 0, and so are its parts; a total without parts
     // is no sum.
@@ -155,29 +254,46 @@ class Protector final {
 
   void WithholdRates() {
     for (size_t s = 0; s < snaps_.size(); ++s) {
-      auto withheld = [&](std::string_view indicator, const lscb::v1::Cell& like) {
-        auto it = index_[s].find({indicator, like.age_band(), like.breakdown()});
-        return it != index_[s].end() && hidden_[it->second];
+      auto withheld = [&](std::string_view indicator, const Key& like) {
+        std::optional<uint32_t> rank = indicators_.Find(indicator);
+        if (!rank) return false;
+        int i = Find(s, {*rank, like.band, like.breakdown});
+        return i >= 0 && hidden_[i];
       };
-      for (const auto& [key, i] : index_[s]) {
+      for (const Entry& e : index_[s]) {
+        const int i = e.cell;
         const auto& c = *cells_[i];
         if (!c.is_rate() || c.not_available() || hidden_[i]) continue;
         bool counts = c.basis() != "return";  // a return's rate is a percentage, not counts
         if (counts && (Small(c.numerator(), threshold_) || Small(c.denominator(), threshold_))) hidden_[i] = true;
         for (const auto& parts : kRateParts)
-          if (c.indicator() == parts.rate && (withheld(parts.numerator, c) || withheld(parts.denominator, c)))
+          if (c.indicator() == parts.rate && (withheld(parts.numerator, e.key) || withheld(parts.denominator, e.key)))
             hidden_[i] = true;
       }
     }
   }
 
-  std::vector<lscb::v1::Snapshot>& snaps_;
+  const std::vector<lscb::v1::Snapshot*>& snaps_;
   const int threshold_;
   std::vector<lscb::v1::Cell*> cells_;
   std::vector<bool> hidden_;
-  std::vector<std::map<Key, int>> index_;  // per snapshot
+  std::vector<std::vector<Entry>> index_;  // per snapshot, sorted by key
+  Vocabulary indicators_, bands_, breakdowns_;
+  std::optional<uint32_t> all_ages_, total_label_;  // ranks of "all" and ""
   std::vector<Group> groups_;
 };
+
+void Protect(const std::vector<lscb::v1::Snapshot*>& snaps, const std::vector<PeriodSum>& sums,
+             const DisclosureRule& rule) {
+  if (rule.threshold <= 0) return;
+  Protector p(snaps, rule.threshold);
+  p.AddSnapshotGroups();
+  p.AddPeriodGroups(sums);
+  p.Run();
+  std::string text = rule.Describe();
+  if (!sums.empty()) text += "; secondary suppression across the periods published together";
+  for (auto* s : snaps) s->set_disclosure_rule(text);
+}
 
 }  // namespace
 
@@ -194,11 +310,13 @@ lscb::v1::Snapshot Suppress(const lscb::v1::Snapshot& raw, const DisclosureRule&
 }
 
 lscb::v1::Snapshot Suppress(lscb::v1::Snapshot&& raw, const DisclosureRule& rule) {
-  std::vector<lscb::v1::Snapshot> one(1);
-  one[0].Swap(&raw);
-  SuppressInPlace(one, {}, rule);
-  return std::move(one[0]);
+  lscb::v1::Snapshot out;
+  out.Swap(&raw);
+  SuppressInPlace(out, rule);
+  return out;
 }
+
+void SuppressInPlace(lscb::v1::Snapshot& snapshot, const DisclosureRule& rule) { Protect({&snapshot}, {}, rule); }
 
 std::vector<lscb::v1::Snapshot> SuppressTogether(const std::vector<lscb::v1::Snapshot>& raw,
                                                  const std::vector<PeriodSum>& sums, const DisclosureRule& rule) {
@@ -209,14 +327,10 @@ std::vector<lscb::v1::Snapshot> SuppressTogether(const std::vector<lscb::v1::Sna
 
 void SuppressInPlace(std::vector<lscb::v1::Snapshot>& out, const std::vector<PeriodSum>& sums,
                      const DisclosureRule& rule) {
-  if (rule.threshold <= 0) return;
-  Protector p(out, rule.threshold);
-  p.AddSnapshotGroups();
-  p.AddPeriodGroups(sums);
-  p.Run();
-  std::string text = rule.Describe();
-  if (!sums.empty()) text += "; secondary suppression across the periods published together";
-  for (auto& s : out) s.set_disclosure_rule(text);
+  std::vector<lscb::v1::Snapshot*> snaps;
+  snaps.reserve(out.size());
+  for (auto& s : out) snaps.push_back(&s);
+  Protect(snaps, sums, rule);
 }
 
 std::vector<PeriodSum> PeriodSums(const std::vector<std::string>& periods) {

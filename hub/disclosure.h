@@ -63,6 +63,8 @@ struct DisclosureRule {
 lscb::v1::Snapshot Suppress(const lscb::v1::Snapshot& raw, const DisclosureRule& rule);
 // The same, reusing `raw`'s cells (no copy).
 lscb::v1::Snapshot Suppress(lscb::v1::Snapshot&& raw, const DisclosureRule& rule);
+// The same, in place (the snapshot may live on an arena).
+void SuppressInPlace(lscb::v1::Snapshot& snapshot, const DisclosureRule& rule);
 
 // Periods that add up: the snapshot at index `total` is the sum of those at
 // `parts` (indices into the snapshots given to SuppressTogether).

@@ -13,8 +13,9 @@ lscb::v1::FeedUpdate TopicState(const IndicatorView& view, const std::string& to
   u.set_board(topic);
   u.set_sequence(sequence);
   for (const Period& p : view.PeriodsWithData(topic)) {
-    lscb::v1::Snapshot s = view.Query(topic, p);
-    *u.add_snapshots() = filter ? filter(std::move(s)) : std::move(s);
+    lscb::v1::Snapshot* s = u.add_snapshots();
+    view.Query(topic, p, s);
+    if (filter) filter(*s);
   }
   return u;
 }
@@ -143,7 +144,7 @@ void FeedPublisher::PublishDue() {
         auto it = st.published.find(code);
         if (data) {
           lscb::v1::Snapshot s = view_.BuildSnapshot(*data);
-          if (filter_) s = filter_(std::move(s));
+          if (filter_) filter_(s);
           std::string bytes = s.SerializeAsString();
           if (it == st.published.end() || it->second != bytes) *update.add_snapshots() = std::move(s);
           commit.emplace_back(code, std::move(bytes));

@@ -25,10 +25,9 @@
 
 namespace lscb::hub {
 
-// What leaves the hub for a subscriber (disclosure control); identity when
-// null.
-// Takes the snapshot by value, so that a caller done with it can move it in.
-using PublishFilter = std::function<lscb::v1::Snapshot(lscb::v1::Snapshot)>;
+// What leaves the hub for a subscriber (disclosure control), applied to the
+// snapshot in place; identity when null.
+using PublishFilter = std::function<void(lscb::v1::Snapshot&)>;
 
 // The whole state of a topic. REQUIRES: the caller holds the view's lock.
 lscb::v1::FeedUpdate TopicState(const IndicatorView& view, const std::string& topic, uint64_t sequence,

@@ -1,5 +1,6 @@
 #include "hub/hub.h"
 
+#include <google/protobuf/arena.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -233,7 +234,7 @@ class HubImpl final : public Hub {
     lscb::v1::QueryReply reply;
     {
       std::shared_lock lock(view_mutex_);
-      reply = AnswerQuery(req.SerializeAsString(), view_, *options_.boards, processor_.applied_seq(), nullptr, true);
+      AnswerQuery(req.SerializeAsString(), view_, *options_.boards, processor_.applied_seq(), nullptr, true, &reply);
     }
     if (!reply.error().empty()) return Status::InvalidArgument(reply.error());
     return reply.snapshot();
@@ -558,6 +559,9 @@ class HubImpl final : public Hub {
 
   void ServeQueries() {
     std::string peer, user;
+    // Each reply is built on an arena: a snapshot is hundreds of cells of
+    // several strings each, allocated and freed together.
+    std::vector<char> first_block(256 << 10);
     while (!stop_.load()) {
       auto got = query_->Receive(peer, Millis(100), &user);
       if (!got.ok()) return;
@@ -565,7 +569,11 @@ class HubImpl final : public Hub {
       Frames frames = std::move(**got);
       bool delimited = !frames.empty() && frames[0].empty();
       if (delimited) frames.erase(frames.begin());
-      lscb::v1::QueryReply reply;
+      google::protobuf::ArenaOptions arena_options;
+      arena_options.initial_block = first_block.data();
+      arena_options.initial_block_size = first_block.size();
+      google::protobuf::Arena arena(arena_options);
+      lscb::v1::QueryReply& reply = *google::protobuf::Arena::CreateMessage<lscb::v1::QueryReply>(&arena);
       lscb::v1::QueryRequest request;
       const std::string principal = PrincipalOf(user);
       std::optional<QueryTarget> target;
@@ -574,13 +582,13 @@ class HubImpl final : public Hub {
       if (!refused.empty()) {
         reply.set_error(refused);
       } else if (frames.size() == 1 && request.ParseFromString(frames[0]) && request.has_backup()) {
-        reply = Backup(request.backup().out_dir());
+        reply.CopyFrom(Backup(request.backup().out_dir()));
       } else if (frames.size() != 1) {
         reply.set_error("malformed query: expected one lscb.v1.QueryRequest frame");
       } else {
         std::shared_lock lock(view_mutex_);
-        reply = AnswerQuery(frames[0], view_, *options_.boards, processor_.applied_seq(), options_.publish_filter,
-                            options_.allow_raw_queries && MayReadRaw(principal));
+        AnswerQuery(frames[0], view_, *options_.boards, processor_.applied_seq(), options_.publish_filter,
+                    options_.allow_raw_queries && MayReadRaw(principal), &reply);
       }
       if (target) AuditQuery(principal, *target, reply);
       Frames out;
@@ -752,7 +760,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
     // unsuppressed figures: disclosure control is on by default.
     if (!options.publish_filter) {
       DisclosureRule rule;
-      options.publish_filter = [rule](lscb::v1::Snapshot s) { return Suppress(std::move(s), rule); };
+      options.publish_filter = [rule](lscb::v1::Snapshot& s) { SuppressInPlace(s, rule); };
     }
   } else if (options.access) {
     return Status::InvalidArgument("principals are configured but CURVE is not: principals are known by their "

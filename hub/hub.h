@@ -63,9 +63,9 @@ struct HubOptions {
   // The live feed publishes a board's changed snapshots at most this often,
   // and a heartbeat this long after the last message when nothing changed.
   std::chrono::milliseconds feed_min_interval{1000};
-  // Disclosure control for everything published to subscribers; none when
-  // null.
-  std::function<lscb::v1::Snapshot(lscb::v1::Snapshot)> publish_filter;
+  // Disclosure control for everything published to subscribers, applied
+  // in place; none when null.
+  std::function<void(lscb::v1::Snapshot&)> publish_filter;
   // Whether `lscb snapshot --raw` (unsuppressed figures) is answered.
   bool allow_raw_queries = true;
   // CURVE on every socket (docs/security.md): the hub's secret key, Z85

@@ -555,12 +555,14 @@ IndicatorView::Changes IndicatorView::TakeChanges() {
 // ---------------------------------------------------------------- queries
 
 IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const Period& period) const {
-  std::map<uint32_t, int64_t> sums;
-  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end())
-    sums = std::map<uint32_t, int64_t>(it->second.begin(), it->second.end());
+  SortedMap<int64_t> sums;
+  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end()) {
+    sums.reserve(it->second.size() + 16);
+    for (const auto& [inner, v] : it->second) sums[inner] = v;  // in order: each goes at the end
+  }
   auto sum = [&](Indicator ind, uint8_t band, LabelId label) -> int64_t {
-    auto it = sums.find(Inner(ind, band, label));
-    return it == sums.end() ? 0 : it->second;
+    const int64_t* v = sums.find(Inner(ind, band, label));
+    return v ? *v : 0;
   };
 
   // Children subject to a plan at the period's end.
@@ -615,6 +617,7 @@ IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const 
   }
 
   PublishedCells out;
+  out.reserve(sums.size() + 16);
   auto has_events = [&](Indicator ind) {
     for (EventKind k : definitions_->basis_kinds[static_cast<size_t>(ind) - 1])
       if (sum(Indicator::kInternalKindPresent, 0, static_cast<LabelId>(k)) > 0) return true;
@@ -654,8 +657,8 @@ IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const 
     out[Inner(Indicator::kMisEpisodes, 0, kTotal)].flags.push_back("category_conflict");
   if (sum(Indicator::kDqIntentConflict, 0, kTotal) > 0) {
     out[Inner(Indicator::kDqIntentConflict, 0, kTotal)].flags.push_back("intent_conflict");
-    if (auto it = out.find(Inner(Indicator::kAeAssaultInjuries, 0, kTotal)); it != out.end())
-      it->second.flags.push_back("intent_conflict");
+    if (Published* p = out.find(Inner(Indicator::kAeAssaultInjuries, 0, kTotal)))
+      p->flags.push_back("intent_conflict");
   }
 
   // Returns: the latest read of each cell from any source.
@@ -756,10 +759,22 @@ IndicatorView::PeriodData IndicatorView::GatherBoards(const std::string& board_o
 }
 
 lscb::v1::Snapshot IndicatorView::Query(const std::string& board_or_region, const Period& period) const {
-  return BuildSnapshot(GatherBoards(board_or_region, BoardsOf(board_or_region), period, nullptr));
+  lscb::v1::Snapshot snap;
+  Query(board_or_region, period, &snap);
+  return snap;
+}
+
+void IndicatorView::Query(const std::string& board_or_region, const Period& period, lscb::v1::Snapshot* out) const {
+  BuildSnapshot(GatherBoards(board_or_region, BoardsOf(board_or_region), period, nullptr), out);
 }
 
 lscb::v1::Snapshot IndicatorView::BuildSnapshot(const PeriodData& data) const {
+  lscb::v1::Snapshot snap;
+  BuildSnapshot(data, &snap);
+  return snap;
+}
+
+void IndicatorView::BuildSnapshot(const PeriodData& data, lscb::v1::Snapshot* out) const {
   const bool region = data.region;
   const std::string& board_or_region = data.board_or_region;
   const Period& period = data.period;
@@ -768,7 +783,7 @@ lscb::v1::Snapshot IndicatorView::BuildSnapshot(const PeriodData& data) const {
   PublishedCells merged;
   // A board's own cells are used as they are.
   const PublishedCells& total = region ? merged : data.boards.empty() ? kNone : *data.boards.front();
-  std::map<uint32_t, int> available_in;  // how many boroughs had a value
+  SortedMap<int> available_in;  // how many boroughs had a value
   for (const auto& board_cells : data.boards) {
     if (!region) break;
     // London is the sum of the boroughs' published values.
@@ -791,20 +806,24 @@ lscb::v1::Snapshot IndicatorView::BuildSnapshot(const PeriodData& data) const {
   }
   if (region)
     for (auto& [inner, t] : merged)
-      if (!available_in.count(inner)) t.not_available = true;
+      if (!available_in.find(inner)) t.not_available = true;
 
-  lscb::v1::Snapshot snap;
+  lscb::v1::Snapshot& snap = *out;
   snap.set_board(board_or_region);
   snap.set_period(period.ToString());
   snap.set_definitions_version(definitions_->version);
+  snap.mutable_cells()->Reserve(static_cast<int>(total.size()));
   for (const auto& [inner, p] : total) {
     Indicator ind = InnerIndicator(inner);
     uint8_t band = InnerBand(inner);
     if (!p.not_available && !p.is_rate && p.count == 0 && p.flags.empty() && !p.from_return) continue;
     auto* cell = snap.add_cells();
-    cell->set_indicator(std::string(IndicatorId(ind)));
-    cell->set_age_band(band == 0 ? std::string("all") : std::string(AgeBandName(static_cast<AgeBand>(band))));
-    cell->set_breakdown(std::string(LabelName(InnerLabel(inner))));
+    const std::string_view indicator = IndicatorId(ind);
+    const std::string_view age_band = band == 0 ? std::string_view("all") : AgeBandName(static_cast<AgeBand>(band));
+    const std::string_view breakdown = LabelName(InnerLabel(inner));
+    cell->set_indicator(indicator.data(), indicator.size());
+    cell->set_age_band(age_band.data(), age_band.size());
+    cell->set_breakdown(breakdown.data(), breakdown.size());
     cell->set_is_rate(p.is_rate);
     cell->set_count(p.count);
     cell->set_numerator(p.numerator);
@@ -813,7 +832,6 @@ lscb::v1::Snapshot IndicatorView::BuildSnapshot(const PeriodData& data) const {
     cell->set_basis(p.from_events && p.from_return ? "both" : p.from_return ? "return" : "events");
     for (const auto& f : p.flags) cell->add_flags(f);
   }
-  return snap;
 }
 
 // ---------------------------------------------------------------- checkpoints

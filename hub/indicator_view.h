@@ -69,6 +69,42 @@ class CellMap final {
   std::vector<value_type> v_;
 };
 
+// A map kept as a vector sorted by key, for a board and period's published
+// cells: built, read in order and thrown away without a node per entry.
+template <typename V>
+class SortedMap final {
+ public:
+  using value_type = std::pair<uint32_t, V>;
+  using const_iterator = typename std::vector<value_type>::const_iterator;
+  // The value of `key`, inserted default-constructed when absent.
+  V& operator[](uint32_t key) {
+    auto it = LowerBound(key);
+    if (it == v_.end() || it->first != key) it = v_.insert(it, {key, V{}});
+    return it->second;
+  }
+  const V* find(uint32_t key) const {
+    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+    return it != v_.end() && it->first == key ? &it->second : nullptr;
+  }
+  V* find(uint32_t key) {
+    auto it = LowerBound(key);
+    return it != v_.end() && it->first == key ? &it->second : nullptr;
+  }
+  void reserve(size_t n) { v_.reserve(n); }
+  bool empty() const { return v_.empty(); }
+  size_t size() const { return v_.size(); }
+  const_iterator begin() const { return v_.begin(); }
+  const_iterator end() const { return v_.end(); }
+  typename std::vector<value_type>::iterator begin() { return v_.begin(); }
+  typename std::vector<value_type>::iterator end() { return v_.end(); }
+
+ private:
+  typename std::vector<value_type>::iterator LowerBound(uint32_t key) {
+    return std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+  }
+  std::vector<value_type> v_;
+};
+
 class IndicatorView final {
  public:
   IndicatorView(std::shared_ptr<const BoardRegistry> boards, std::shared_ptr<const Definitions> definitions);
@@ -84,6 +120,8 @@ class IndicatorView final {
   // period. Cells with value 0 are not listed. Query(t, p) is
   // BuildSnapshot(*Gather(t, p)) (an empty snapshot when nothing is held).
   lscb::v1::Snapshot Query(const std::string& board_or_region, const Period& period) const;
+  // The same into `out` (empty; it may live on an arena).
+  void Query(const std::string& board_or_region, const Period& period, lscb::v1::Snapshot* out) const;
 
   // A cell as published, before it becomes a Snapshot cell.
   struct Published {
@@ -93,7 +131,7 @@ class IndicatorView final {
     bool from_events = false, from_return = false;
     std::vector<std::string> flags;
   };
-  using PublishedCells = std::map<uint32_t, Published>;  // inner key -> cell
+  using PublishedCells = SortedMap<Published>;  // inner key -> cell
   // The figures of one board or region for one period, each of its boards'
   // computed from the view; BuildSnapshot needs nothing else.
   struct PeriodData {
@@ -112,6 +150,7 @@ class IndicatorView final {
                                    GatherCache* cache = nullptr) const;
   // Needs no lock: it reads nothing the view's changes touch.
   lscb::v1::Snapshot BuildSnapshot(const PeriodData& data) const;
+  void BuildSnapshot(const PeriodData& data, lscb::v1::Snapshot* out) const;
 
   // What may have changed since the last TakeChanges, for the live feed.
   // Every change of a figure some Query returns is covered (a change may

@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   lscb::hub::DisclosureRule rule;
   rule.threshold = config.disclosure_threshold;
   if (!o.publish_filter)
-    o.publish_filter = [rule](lscb::v1::Snapshot snap) { return lscb::hub::Suppress(std::move(snap), rule); };
+    o.publish_filter = [rule](lscb::v1::Snapshot& snap) { lscb::hub::SuppressInPlace(snap, rule); };
   auto metrics = std::make_shared<lscb::hub::HubMetrics>();
   o.metrics = metrics;
   if (!http.empty()) config.http = http;

@@ -36,41 +36,41 @@ std::optional<QueryTarget> InspectQuery(std::string_view bytes, const BoardRegis
   return t;
 }
 
-lscb::v1::QueryReply AnswerQuery(std::string_view bytes, const IndicatorView& view, const BoardRegistry& boards,
-                                 uint64_t sequence, const PublishFilter& filter, bool raw_allowed) {
-  lscb::v1::QueryReply reply;
+void AnswerQuery(std::string_view bytes, const IndicatorView& view, const BoardRegistry& boards, uint64_t sequence,
+                 const PublishFilter& filter, bool raw_allowed, lscb::v1::QueryReply* out) {
+  lscb::v1::QueryReply& reply = *out;
   lscb::v1::QueryRequest req;
   if (!req.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     reply.set_error("malformed query: not an lscb.v1.QueryRequest");
-    return reply;
+    return;
   }
   const std::string board = req.has_snapshot() ? req.snapshot().board() : req.state().board();
   if (!req.has_snapshot() && !req.has_state()) {
     reply.set_error("unsupported query");
-    return reply;
+    return;
   }
   auto topic = Topic(boards, board);
   if (!topic) {
     reply.set_error("unknown board '" + board + "' (give an ONS code, a DfE number, a name or 'london')");
-    return reply;
+    return;
   }
   if (req.has_state()) {
     *reply.mutable_state() = TopicState(view, *topic, sequence, filter);
-    return reply;
+    return;
   }
   const auto& s = req.snapshot();
   auto period = ParsePeriod(s.period());
   if (!period.ok()) {
     reply.set_error(period.status().message());
-    return reply;
+    return;
   }
   if (s.raw() && !raw_allowed) {
     reply.set_error("raw (unsuppressed) figures are not allowed here");
-    return reply;
+    return;
   }
-  lscb::v1::Snapshot snap = view.Query(*topic, *period);
-  *reply.mutable_snapshot() = (s.raw() || !filter) ? snap : filter(snap);
-  return reply;
+  lscb::v1::Snapshot* snap = reply.mutable_snapshot();
+  view.Query(*topic, *period, snap);
+  if (!s.raw() && filter) filter(*snap);
 }
 
 }  // namespace lscb::hub

@@ -15,10 +15,11 @@ namespace lscb::hub {
 // Snapshots and topic states pass `filter` (disclosure control) unless the
 // request asks for raw figures and `raw_allowed`. `sequence` is the log
 // position the view reflects.
+// The answer goes into `reply` (empty; it may live on an arena, which
+// spares the allocation of every cell and string).
 // REQUIRES: the caller holds the view's lock (shared).
-lscb::v1::QueryReply AnswerQuery(std::string_view request_bytes, const IndicatorView& view,
-                                 const BoardRegistry& boards, uint64_t sequence, const PublishFilter& filter,
-                                 bool raw_allowed);
+void AnswerQuery(std::string_view request_bytes, const IndicatorView& view, const BoardRegistry& boards,
+                 uint64_t sequence, const PublishFilter& filter, bool raw_allowed, lscb::v1::QueryReply* reply);
 
 // What a query asks for, for authorisation and the audit log.
 struct QueryTarget {
