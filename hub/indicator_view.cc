@@ -171,10 +171,7 @@ void IndicatorView::ApplyDerived(const Derived& d, int sign) {
   }
   for (const OpenDelta& o : d.open) {
     const uint32_t key = OpenKey(o.board, o.age_band, o.label);
-    auto& deltas = open_plans_[key];
-    auto [it, inserted] = deltas.try_emplace(o.date.days, 0);
-    it->second += sign * o.delta;
-    if (it->second == 0) deltas.erase(it);
+    open_plans_[key].Add(o.date.days, int64_t{sign} * o.delta);
     open_scratch_.push_back({key, o.date.days, int64_t{sign} * o.delta});
   }
   for (const auto& [board, ep] : d.episodes) {
@@ -189,6 +186,25 @@ void IndicatorView::ApplyDerived(const Derived& d, int sign) {
       }
     }
   }
+}
+
+// ------------------------------------------------ children on a plan
+
+void OpenSeries::Add(int32_t day, int64_t delta) {
+  if (delta == 0) return;
+  auto it = std::lower_bound(points_.begin(), points_.end(), day, [](const Point& p, int32_t d) { return p.day < d; });
+  if (it == points_.end() || it->day != day) {
+    const int64_t before = it == points_.begin() ? 0 : std::prev(it)->total;
+    it = points_.insert(it, {day, before});
+  }
+  for (auto p = it; p != points_.end(); ++p) p->total += delta;
+  const int64_t before = it == points_.begin() ? 0 : std::prev(it)->total;
+  if (it->total == before) points_.erase(it);  // no change on that day any more
+}
+
+int64_t OpenSeries::At(int32_t day) const {
+  auto it = std::upper_bound(points_.begin(), points_.end(), day, [](int32_t d, const Point& p) { return d < p.day; });
+  return it == points_.begin() ? 0 : std::prev(it)->total;
 }
 
 // ------------------------------------------------ children's-services history
@@ -570,11 +586,7 @@ IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const 
   for (auto o = open_plans_.lower_bound(OpenKey(board, 0, 0)),
             hi = open_plans_.lower_bound(OpenKey(static_cast<uint16_t>(board + 1), 0, 0));
        o != hi; ++o) {
-    int64_t open = 0;
-    for (const auto& [day, delta] : o->second) {
-      if (day > end) break;
-      open += delta;
-    }
+    const int64_t open = o->second.At(end);
     if (open == 0) continue;
     auto band = static_cast<uint8_t>((o->first >> 8) & 0xFF);
     auto label = static_cast<LabelId>(o->first & 0xFF);
@@ -859,10 +871,10 @@ std::string IndicatorView::Serialize(std::string prefix) const {
   for (const auto& [key, deltas] : open_plans_) {
     w.U64(key);
     w.U64(deltas.size());
-    for (const auto& [day, delta] : deltas) {
+    deltas.ForEach([&](int32_t day, int64_t delta) {
       w.I64(day);
       w.I64(delta);
-    }
+    });
   }
   w.U64(children_.size());
   for (const auto& [child, t] : children_) {
@@ -954,7 +966,7 @@ Status IndicatorView::Deserialize(std::string_view blob) {
     for (uint64_t j = 0; j < m; ++j) {
       int64_t day = 0, delta = 0;
       if (!r.I64(day) || !r.I64(delta)) return corrupt();
-      deltas[static_cast<int32_t>(day)] = delta;
+      deltas.Add(static_cast<int32_t>(day), delta);
     }
   }
   if (!r.Count(n, 24)) return corrupt();

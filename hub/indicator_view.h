@@ -105,6 +105,34 @@ class SortedMap final {
   std::vector<value_type> v_;
 };
 
+// Children on a plan under one key: the change on each day, kept with its
+// running total, so that the number open on a day is one binary search
+// (a period's snapshot asks for it for every key of its board).
+class OpenSeries final {
+ public:
+  // Adds `delta` to the change on `day`.
+  void Add(int32_t day, int64_t delta);
+  // The sum of the changes on days up to and including `day`.
+  int64_t At(int32_t day) const;
+  // Each day with a change other than 0, in order, as f(day, change).
+  template <typename F>
+  void ForEach(F f) const {
+    int64_t before = 0;
+    for (const Point& p : points_) {
+      f(p.day, p.total - before);
+      before = p.total;
+    }
+  }
+  size_t size() const { return points_.size(); }
+
+ private:
+  struct Point {
+    int32_t day;
+    int64_t total;  // the changes on days up to and including `day`
+  };
+  std::vector<Point> points_;  // by day
+};
+
 class IndicatorView final {
  public:
   IndicatorView(std::shared_ptr<const BoardRegistry> boards, std::shared_ptr<const Definitions> definitions);
@@ -302,7 +330,7 @@ class IndicatorView final {
   // (board << 32 | period code) -> (indicator << 16 | band << 8 | label) -> value
   std::unordered_map<uint64_t, CellMap> cells_;
   // Children on a plan: (board << 16 | band << 8 | label) -> day -> delta.
-  std::map<uint32_t, std::map<int32_t, int64_t>> open_plans_;
+  std::map<uint32_t, OpenSeries> open_plans_;
   // Per child (LOCAL token): referrals and plan starts/ends.
   std::map<ChildKey, Timeline> children_;
   // Linkable records, and (group, token) -> records holding that token.

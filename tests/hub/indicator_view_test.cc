@@ -318,5 +318,33 @@ TEST_F(ViewTest, ChangesNameOnlyTheAffectedPeriods) {
   EXPECT_TRUE(fresh.TakeChanges().all);
 }
 
+// The running totals of children on a plan agree with summing the changes
+// day by day, whatever order the changes come in, and a day whose changes
+// cancel out is dropped.
+TEST(OpenSeriesTest, AgreesWithSummingTheChangesDayByDay) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> day(0, 60);
+  std::uniform_int_distribution<int> sign(0, 1);
+  OpenSeries series;
+  std::map<int32_t, int64_t> changes;
+  for (int i = 0; i < 2000; ++i) {
+    const int32_t d = day(rng);
+    const int64_t delta = sign(rng) ? 1 : -1;
+    series.Add(d, delta);
+    if ((changes[d] += delta) == 0) changes.erase(d);
+    if (i % 97 != 0) continue;
+    for (int32_t q = -1; q <= 61; ++q) {
+      int64_t expected = 0;
+      for (const auto& [cd, c] : changes)
+        if (cd <= q) expected += c;
+      ASSERT_EQ(series.At(q), expected) << "day " << q << " after " << i + 1 << " changes";
+    }
+  }
+  std::map<int32_t, int64_t> listed;
+  series.ForEach([&](int32_t d, int64_t c) { listed[d] = c; });
+  EXPECT_EQ(listed, changes);
+  EXPECT_EQ(series.size(), changes.size());
+}
+
 }  // namespace
 }  // namespace lscb::hub
