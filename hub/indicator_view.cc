@@ -37,6 +37,16 @@ class Writer {
     for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
   }
   void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  // LEB128: 7 bits a byte, low bits first.
+  void Var(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  // Small magnitudes either side of 0 in few bytes.
+  void ZigZag(int64_t v) { Var((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void Bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
   void Str(std::string_view s) {
     U64(s.size());
@@ -70,6 +80,22 @@ class Reader {
     v = static_cast<int64_t>(u);
     return true;
   }
+  bool Var(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift < 64 && !in_.empty(); shift += 7) {
+      const auto b = static_cast<uint8_t>(in_[0]);
+      in_.remove_prefix(1);
+      v |= uint64_t{b & 0x7Fu} << shift;
+      if (!(b & 0x80)) return true;
+    }
+    return false;
+  }
+  bool ZigZag(int64_t& v) {
+    uint64_t u = 0;
+    if (!Var(u)) return false;
+    v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+    return true;
+  }
   bool Bytes(void* dst, size_t n) {
     if (in_.size() < n) return false;
     std::memcpy(dst, in_.data(), n);
@@ -92,7 +118,17 @@ class Reader {
   std::string_view in_;
 };
 
-constexpr std::string_view kMagic = "LSCBVIEW2";
+// Format 3 (written) encodes the children's histories compactly; format 2
+// (read) had fixed-width fields. A checkpoint of an older format is read,
+// because a log shortened by retention cannot rebuild the view.
+constexpr std::string_view kMagic = "LSCBVIEW3";
+constexpr std::string_view kMagicFixedWidthChildren = "LSCBVIEW2";
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+// a - b and a + b, wrapping instead of overflowing (values read from a
+// damaged checkpoint may be anything).
+int64_t WrappingSub(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b)); }
+int64_t WrappingAdd(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); }
 
 }  // namespace
 
@@ -213,7 +249,7 @@ bool IndicatorView::InTimeline(EventKind k) {
   return k == EventKind::kCscReferral || k == EventKind::kCscCpPlanStarted || k == EventKind::kCscCpPlanEnded;
 }
 
-IndicatorView::Derived IndicatorView::DeriveChild(const Timeline& t) const {
+IndicatorView::Derived IndicatorView::DeriveChild(ChildHistories::History t) const {
   Derived d;
   const TimelineEntry* last_referral = nullptr;
   const TimelineEntry* open_plan = nullptr;
@@ -222,19 +258,19 @@ IndicatorView::Derived IndicatorView::DeriveChild(const Timeline& t) const {
     switch (e.kind) {
       case EventKind::kCscReferral:
         if (last_referral && last_referral->date >= AddMonths(e.date, -definitions_->rereferral_months))
-          d.cells.push_back({Indicator::kCscRereferrals12m, e.board, e.date, e.age_band, kTotal, 1});
+          d.cells.push_back({Indicator::kCscRereferrals12m, e.board(), e.date, e.age_band, kTotal, 1});
         last_referral = &e;
         break;
       case EventKind::kCscCpPlanStarted:
-        if (had_plan) d.cells.push_back({Indicator::kCscCppRepeat, e.board, e.date, e.age_band, kTotal, 1});
-        if (open_plan) d.open.push_back({open_plan->board, open_plan->age_band, open_plan->label, e.date, -1});
-        d.open.push_back({e.board, e.age_band, e.label, e.date, +1});
+        if (had_plan) d.cells.push_back({Indicator::kCscCppRepeat, e.board(), e.date, e.age_band, kTotal, 1});
+        if (open_plan) d.open.push_back({open_plan->board(), open_plan->age_band, open_plan->label, e.date, -1});
+        d.open.push_back({e.board(), e.age_band, e.label, e.date, +1});
         open_plan = &e;
         had_plan = true;
         break;
       case EventKind::kCscCpPlanEnded:
         if (open_plan) {
-          d.open.push_back({open_plan->board, open_plan->age_band, open_plan->label, e.date, -1});
+          d.open.push_back({open_plan->board(), open_plan->age_band, open_plan->label, e.date, -1});
           open_plan = nullptr;
         }
         break;
@@ -245,33 +281,24 @@ IndicatorView::Derived IndicatorView::DeriveChild(const Timeline& t) const {
   return d;
 }
 
-void IndicatorView::RemoveFromTimeline(const EventFacts& e) {
-  auto it = children_.find(e.child);
-  if (it == children_.end()) return;
-  auto& t = it->second;
-  t.erase(std::remove_if(t.begin(), t.end(), [&](const TimelineEntry& x) { return x.record == e.record; }), t.end());
-  if (t.empty()) children_.erase(it);
-}
+void IndicatorView::RemoveFromTimeline(const EventFacts& e) { children_.Remove(e.child, e.record); }
 
 void IndicatorView::InsertIntoTimeline(const EventFacts& e) {
-  TimelineEntry entry{e.kind, e.occurred_at, e.record, e.date, e.board, e.age_band, e.label};
-  auto& t = children_[e.child];
-  auto pos = std::upper_bound(t.begin(), t.end(), entry,
-                              [](const TimelineEntry& a, const TimelineEntry& b) { return a.SortKey() < b.SortKey(); });
-  t.insert(pos, entry);
+  children_.Insert(e.child, {e.kind, e.occurred_at, e.record, e.date, e.board, e.age_band, e.label});
 }
 
 void IndicatorView::ChangeTimeline(const EventFacts* before, const EventFacts* after) {
-  std::set<ChildKey> affected;
-  if (before && InTimeline(before->kind)) affected.insert(before->child);
-  if (after && InTimeline(after->kind)) affected.insert(after->child);
-  if (affected.empty()) return;
-  for (const auto& c : affected)
-    if (auto it = children_.find(c); it != children_.end()) ApplyDerived(DeriveChild(it->second), -1);
+  // The children whose history changes: one, or two when an amendment
+  // moved a record to another child.
+  std::array<const ChildKey*, 2> affected{};
+  size_t n = 0;
+  if (before && InTimeline(before->kind)) affected[n++] = &before->child;
+  if (after && InTimeline(after->kind) && !(n == 1 && *affected[0] == after->child)) affected[n++] = &after->child;
+  if (n == 0) return;
+  for (size_t i = 0; i < n; ++i) ApplyDerived(DeriveChild(children_.Find(*affected[i])), -1);
   if (before && InTimeline(before->kind)) RemoveFromTimeline(*before);
   if (after && InTimeline(after->kind)) InsertIntoTimeline(*after);
-  for (const auto& c : affected)
-    if (auto it = children_.find(c); it != children_.end()) ApplyDerived(DeriveChild(it->second), +1);
+  for (size_t i = 0; i < n; ++i) ApplyDerived(DeriveChild(children_.Find(*affected[i])), +1);
 }
 
 // ---------------------------------------------------------------- linkage
@@ -876,20 +903,24 @@ std::string IndicatorView::Serialize(std::string prefix) const {
       w.I64(delta);
     });
   }
+  // Children: most of a large view. Times as the change from the child's
+  // previous entry, dates as the change from the UTC day of the time.
   w.U64(children_.size());
-  for (const auto& [child, t] : children_) {
+  children_.ForEachInKeyOrder([&](const ChildKey& child, ChildHistories::History t) {
     w.Bytes(child.data(), child.size());
-    w.U64(t.size());
-    for (const auto& e : t) {
+    w.Var(t.size());
+    int64_t previous = 0;
+    for (const TimelineEntry& e : t) {
       w.U8(static_cast<uint8_t>(e.kind));
-      w.I64(e.occurred_at);
-      w.U64(e.record);
-      w.I64(e.date.days);
-      w.U64(e.board);
       w.U8(e.age_band);
       w.U8(e.label);
+      w.Var(e.board());
+      w.ZigZag(WrappingSub(e.occurred_at(), previous));
+      w.U64(e.record);
+      w.ZigZag(WrappingSub(e.date.days, FloorDiv(e.occurred_at(), 86400)));
+      previous = e.occurred_at();
     }
-  }
+  });
   std::vector<uint64_t> ids;
   for (const auto& [id, r] : linkable_) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
@@ -940,7 +971,9 @@ Status IndicatorView::Deserialize(std::string_view blob) {
   auto corrupt = [] { return Status::Corruption("indicator view checkpoint is damaged"); };
   Reader r(blob);
   std::string magic, version;
-  if (!r.Str(magic) || magic != kMagic) return Status::FailedPrecondition("checkpoint of an older format");
+  if (!r.Str(magic) || (magic != kMagic && magic != kMagicFixedWidthChildren))
+    return Status::FailedPrecondition("checkpoint of an older format");
+  const bool fixed_width_children = magic == kMagicFixedWidthChildren;
   if (!r.Str(version)) return corrupt();
   if (version != definitions_->version)
     return Status::FailedPrecondition("checkpoint was computed with definitions " + version);
@@ -969,27 +1002,52 @@ Status IndicatorView::Deserialize(std::string_view blob) {
       deltas.Add(static_cast<int32_t>(day), delta);
     }
   }
-  if (!r.Count(n, 24)) return corrupt();
-  for (uint64_t i = 0; i < n; ++i) {
+  if (!r.Count(n, fixed_width_children ? 24 : 17)) return corrupt();
+  v.children_.Reserve(n);
+  // Children are restored a batch at a time, each one's place in the table
+  // asked for as soon as its key is read: the table is far larger than the
+  // processor's caches, and its places are random.
+  struct Pending {
     ChildKey child;
-    if (!r.Bytes(child.data(), child.size()) || !r.Count(m, 35)) return corrupt();
-    // Written in key order: each one goes at the end without a search.
-    auto& t = v.children_.try_emplace(v.children_.end(), child)->second;
-    t.reserve(t.size() + m);
+    size_t from, n;
+  };
+  std::vector<Pending> batch;
+  std::vector<TimelineEntry> history;  // of the batch
+  auto restore_batch = [&] {
+    for (const Pending& p : batch) v.children_.Restore(p.child, history.data() + p.from, p.n);
+    batch.clear();
+    history.clear();
+  };
+  for (uint64_t i = 0; i < n; ++i) {
+    if (batch.size() == 32) restore_batch();
+    ChildKey child;
+    if (!r.Bytes(child.data(), child.size())) return corrupt();
+    v.children_.Prefetch(child);
+    if (fixed_width_children ? !r.Count(m, 35) : !(r.Var(m) && m <= blob.size() / 14)) return corrupt();
+    batch.push_back({child, history.size(), static_cast<size_t>(m)});
+    int64_t previous = 0;
     for (uint64_t j = 0; j < m; ++j) {
-      TimelineEntry e{};
-      uint8_t kind = 0;
-      int64_t day = 0;
-      uint64_t board = 0;
-      if (!r.U8(kind) || !r.I64(e.occurred_at) || !r.U64(e.record) || !r.I64(day) || !r.U64(board) ||
-          !r.U8(e.age_band) || !r.U8(e.label))
-        return corrupt();
-      e.kind = static_cast<EventKind>(kind);
-      e.date = Date{static_cast<int32_t>(day)};
-      e.board = static_cast<uint16_t>(board);
-      t.push_back(e);
+      uint8_t kind = 0, age_band = 0, label = 0;
+      int64_t at = 0, day = 0;
+      uint64_t record = 0, board = 0;
+      if (fixed_width_children) {
+        if (!r.U8(kind) || !r.I64(at) || !r.U64(record) || !r.I64(day) || !r.U64(board) || !r.U8(age_band) ||
+            !r.U8(label))
+          return corrupt();
+      } else {
+        int64_t at_change = 0, day_change = 0;
+        if (!r.U8(kind) || !r.U8(age_band) || !r.U8(label) || !r.Var(board) || !r.ZigZag(at_change) ||
+            !r.U64(record) || !r.ZigZag(day_change))
+          return corrupt();
+        at = WrappingAdd(previous, at_change);
+        day = WrappingAdd(FloorDiv(at, 86400), day_change);
+        previous = at;
+      }
+      history.emplace_back(static_cast<EventKind>(kind), at, record, Date{static_cast<int32_t>(day)},
+                           static_cast<uint16_t>(board), age_band, label);
     }
   }
+  restore_batch();
   if (!r.Count(n, 46)) return corrupt();
   for (uint64_t i = 0; i < n; ++i) {
     LinkRecord rec;

@@ -33,6 +33,7 @@
 
 #include "core/boards.h"
 #include "core/calendar.h"
+#include "hub/child_histories.h"
 #include "hub/definitions.h"
 #include "hub/event_facts.h"
 #include "lscb/v1/wire.pb.h"
@@ -241,18 +242,6 @@ class IndicatorView final {
     std::vector<std::pair<uint16_t, Episode>> episodes;  // board, episode
   };
 
-  struct TimelineEntry {
-    EventKind kind;
-    int64_t occurred_at;
-    uint64_t record;
-    Date date;
-    uint16_t board;
-    uint8_t age_band;
-    LabelId label;
-    auto SortKey() const { return std::make_pair(occurred_at, record); }
-  };
-  using Timeline = std::vector<TimelineEntry>;  // sorted by SortKey
-
   struct LinkRecord {
     uint64_t record = 0;
     LinkGroup group = LinkGroup::kNone;
@@ -282,7 +271,7 @@ class IndicatorView final {
 
   // Children's-services histories.
   static bool InTimeline(EventKind k);
-  Derived DeriveChild(const Timeline& t) const;
+  Derived DeriveChild(ChildHistories::History t) const;
   void RemoveFromTimeline(const EventFacts& e);
   void InsertIntoTimeline(const EventFacts& e);
   void ChangeTimeline(const EventFacts* before, const EventFacts* after);
@@ -332,7 +321,7 @@ class IndicatorView final {
   // Children on a plan: (board << 16 | band << 8 | label) -> day -> delta.
   std::map<uint32_t, OpenSeries> open_plans_;
   // Per child (LOCAL token): referrals and plan starts/ends.
-  std::map<ChildKey, Timeline> children_;
+  ChildHistories children_;
   // Linkable records, and (group, token) -> records holding that token.
   std::unordered_map<uint64_t, LinkRecord> linkable_;
   std::map<std::pair<uint8_t, ChildKey>, std::vector<uint64_t>> token_index_;

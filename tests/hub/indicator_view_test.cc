@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -231,6 +232,36 @@ TEST_F(ViewTest, CheckpointRoundTripGivesTheSameView) {
   view_.Apply(later);
   EXPECT_EQ(restored.Serialize(), view_.Serialize());
   EXPECT_FALSE(restored.Deserialize(blob.substr(0, blob.size() / 2)).ok());
+}
+
+// A checkpoint of the previous format (fixed-width children, written by
+// the previous release for the same events) is read: after retention, the
+// log could not rebuild the view.
+TEST_F(ViewTest, ACheckpointOfThePreviousFormatIsRead) {
+  for (const auto& e : RereferralData()) Add(e);
+  Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a"});
+  Add({.kind = "csc.cp_plan_ended", .record_id = "p2", .when = "2008-01-15", .child = "a"});
+  Add({.kind = "csc.cp_plan_started", .record_id = "p3", .when = "2008-03-01", .child = "b"});
+  Add({.kind = "board.participation", .record_id = "x1", .when = "2007-10-01", .children_involved = 4});
+  std::ifstream in(std::string(LSCB_SOURCE_DIR) + "/tests/hub/data/view-checkpoint-v2.hex");
+  ASSERT_TRUE(in) << "tests/hub/data/view-checkpoint-v2.hex";
+  std::string blob, line;
+  while (std::getline(in, line))
+    for (size_t i = 0; i + 1 < line.size(); i += 2) blob.push_back(static_cast<char>(std::stoi(line.substr(i, 2), nullptr, 16)));
+  ASSERT_EQ(blob.substr(8, 9), "LSCBVIEW2");
+  IndicatorView old(boards_, DefaultDefinitions());
+  ASSERT_TRUE(old.Deserialize(blob).ok());
+  EXPECT_EQ(old.Serialize(), view_.Serialize());
+  for (const char* p : {"FY2007-08", "FY2008-09", "2008-03"})
+    EXPECT_EQ(old.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString(),
+              view_.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString());
+  // The children's histories came through: a later referral is a re-referral on both.
+  EventFacts later = Facts({.kind = "csc.referral", .record_id = "r9", .when = "2008-06-01", .child = "a"});
+  old.Apply(later);
+  view_.Apply(later);
+  EXPECT_EQ(old.Serialize(), view_.Serialize());
+  // A damaged one is refused.
+  EXPECT_FALSE(old.Deserialize(blob.substr(0, blob.size() - 40)).ok());
 }
 
 TEST(Validation, RejectsWhatIsNotAValidChildEvent) {
