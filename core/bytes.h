@@ -6,8 +6,15 @@
 
 namespace lscb {
 
+// REQUIRES: `out` has room for 8 bytes.
+inline void WriteBigEndian64(char* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * (7 - i))) & 0xFF);
+}
+
 inline void AppendBigEndian64(std::string& out, uint64_t v) {
-  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  char b[8];
+  WriteBigEndian64(b, v);
+  out.append(b, sizeof b);
 }
 
 // REQUIRES: `in` has at least 8 bytes.

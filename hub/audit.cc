@@ -1,5 +1,6 @@
 #include "hub/audit.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <vector>
@@ -65,12 +66,19 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }  // namespace
 
 std::string EncodeAuditRecord(const AuditRecord& r) {
-  std::string out = "1";
+  std::string out;
+  AppendAuditRecord(out, r);
+  return out;
+}
+
+void AppendAuditRecord(std::string& out, const AuditRecord& r) {
+  out += '1';
   auto field = [&](std::string_view s) {
     out += '\t';
     AppendEscaped(out, s);
   };
-  field(std::to_string(r.time));
+  char time[24];
+  field(std::string_view(time, static_cast<size_t>(std::to_chars(time, time + sizeof time, r.time).ptr - time)));
   field(r.principal);
   field(r.action);
   field(r.outcome);
@@ -81,7 +89,6 @@ std::string EncodeAuditRecord(const AuditRecord& r) {
   field(r.period);
   field(r.raw ? "1" : "0");
   field(r.reason);
-  return out;
 }
 
 Result<AuditRecord> DecodeAuditRecord(std::string_view value) {
@@ -136,11 +143,15 @@ std::string AuditRecordToJson(const AuditRecord& r) {
   return out;
 }
 
+void AppendAuditKey(std::string& out, int64_t time, uint64_t seq) {
+  AppendBigEndian64(out, static_cast<uint64_t>(time < 0 ? 0 : time));
+  AppendBigEndian64(out, seq);
+}
+
 std::string AuditKey(int64_t time, uint64_t seq) {
   std::string k;
   k.reserve(16);
-  AppendBigEndian64(k, static_cast<uint64_t>(time < 0 ? 0 : time));
-  AppendBigEndian64(k, seq);
+  AppendAuditKey(k, time, seq);
   return k;
 }
 
@@ -162,7 +173,13 @@ Result<std::shared_ptr<AuditLog>> AuditLog::Open(store::Store& store) {
 std::string AuditLog::NextKey(int64_t time) { return AuditKey(time, next_seq_.fetch_add(1)); }
 
 void AuditLog::Stage(store::WriteSet& writes, const AuditRecord& r) {
-  writes.PutAudit(NextKey(r.time), EncodeAuditRecord(r));
+  // An ingest group stages one record per event: reuse the buffers.
+  thread_local std::string key, value;
+  key.clear();
+  AppendAuditKey(key, r.time, next_seq_.fetch_add(1));
+  value.clear();
+  AppendAuditRecord(value, r);
+  writes.PutAudit(key, value);
 }
 
 Status AuditLog::Write(const AuditRecord& r) { return store_.PutAudit(NextKey(r.time), EncodeAuditRecord(r)); }

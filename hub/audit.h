@@ -45,12 +45,15 @@ struct AuditRecord {
 };
 
 std::string EncodeAuditRecord(const AuditRecord& r);
+// The same, appended to `out`.
+void AppendAuditRecord(std::string& out, const AuditRecord& r);
 // InvalidArgument when `value` is not an encoded record.
 Result<AuditRecord> DecodeAuditRecord(std::string_view value);
 // One JSON object on one line (no trailing newline).
 std::string AuditRecordToJson(const AuditRecord& r);
 
 std::string AuditKey(int64_t time, uint64_t seq);
+void AppendAuditKey(std::string& out, int64_t time, uint64_t seq);
 // The time in a key (0 when the key is malformed).
 int64_t AuditKeyTime(std::string_view key);
 

@@ -143,24 +143,27 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   // malloc for each field; the group's messages are released at once.
   google::protobuf::Arena arena;
   lscb::v1::Envelope& env = *google::protobuf::Arena::CreateMessage<lscb::v1::Envelope>(&arena);
+  // One audit record per event decided, committed with it; its strings keep
+  // their room from one event to the next.
+  AuditRecord record;
+  record.time = now;
+  record.action = "event";
+  auto clip = [](const std::string& s, size_t n) { return std::string_view(s).substr(0, n); };
+  lscb::v1::LogEntry entry;
+  std::string entry_bytes;
   for (size_t i = 0; i < events.size(); ++i) {
     EventAck& ack = acks[i];
     ack.set_index(static_cast<uint32_t>(i));
     bool parsed = false;
-    // One audit record per event decided, committed with it.
     auto audit = [&](const char* outcome, const std::string& reason) {
-      AuditRecord r;
-      r.time = now;
-      r.principal = std::string(events[i].principal);
-      r.action = "event";
-      r.outcome = outcome;
-      if (parsed) {
-        r.source = Clipped(env.source());
-        r.source_event_id = Clipped(env.source_event_id());
-        r.kind = Clipped(env.kind(), 40);
-        r.board = Clipped(env.board(), 40);
-      }
-      r.reason = reason;
+      AuditRecord& r = record;
+      r.principal.assign(events[i].principal);
+      r.outcome.assign(outcome);
+      r.source.assign(parsed ? clip(env.source(), 128) : std::string_view());
+      r.source_event_id.assign(parsed ? clip(env.source_event_id(), 128) : std::string_view());
+      r.kind.assign(parsed ? clip(env.kind(), 40) : std::string_view());
+      r.board.assign(parsed ? clip(env.board(), 40) : std::string_view());
+      r.reason.assign(reason);
       audit_->Stage(writes, r);
     };
     auto reject = [&](const std::string& reason) {
@@ -276,13 +279,14 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       added_links.insert(k);
       deleted_links.erase(k);
     }
-    lscb::v1::LogEntry entry;
-    entry.set_envelope(std::string(events[i].bytes));
+    entry.Clear();  // keeps its strings' room
+    entry.set_envelope(events[i].bytes.data(), events[i].bytes.size());
     entry.set_received_at(now);
-    entry.set_principal(std::string(events[i].principal));
+    entry.set_principal(events[i].principal.data(), events[i].principal.size());
     if (prior) entry.set_replaces_seq(prior->rec.seq);
     store::IdempotencyRecord rec{hash, ++next_seq};
-    writes.PutEvent(rec.seq, entry.SerializeAsString());
+    entry.SerializeToString(&entry_bytes);
+    writes.PutEvent(rec.seq, entry_bytes);
     writes.PutIdempotency(key, rec);
     pending.insert_or_assign(std::move(key), Pending{rec, *facts, std::string(events[i].principal)});
     ops.push_back({std::move(*facts), prior ? std::optional<EventFacts>(std::move(prior->facts)) : std::nullopt});

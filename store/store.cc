@@ -69,57 +69,73 @@ std::string IdempotencyKey(std::string_view source, std::string_view source_even
 
 struct WriteSet::Impl {
   rocksdb::WriteBatch batch;
-  // Column family handles are bound at commit; ops are staged per family.
+  // Column family handles are bound at commit. Until then every key and
+  // value is staged in one buffer, so that staging an event costs no
+  // allocation of its own.
   struct Op {
     CfIndex cf;
-    std::string key;
-    std::string value;
-    bool erase = false;
+    bool erase;
+    size_t key_at, key_size, value_at, value_size;  // in `bytes`
   };
   std::vector<Op> ops;
+  std::string bytes;
   uint64_t max_event_seq = 0;
   uint64_t max_dead_id = 0;
+
+  void Add(CfIndex cf, std::string_view key, std::string_view value, bool erase = false) {
+    ops.push_back({cf, erase, bytes.size(), key.size(), bytes.size() + key.size(), value.size()});
+    bytes.append(key);
+    bytes.append(value);
+  }
+  rocksdb::Slice Key(const Op& op) const { return {bytes.data() + op.key_at, op.key_size}; }
+  rocksdb::Slice Value(const Op& op) const { return {bytes.data() + op.value_at, op.value_size}; }
 };
 
 WriteSet::WriteSet() : impl_(std::make_unique<Impl>()) {}
 WriteSet::~WriteSet() = default;
 
 void WriteSet::PutEvent(uint64_t seq, std::string_view entry) {
-  impl_->ops.push_back({kEvents, SeqKey(seq), std::string(entry)});
+  char key[8];
+  WriteBigEndian64(key, seq);
+  impl_->Add(kEvents, {key, sizeof key}, entry);
   impl_->max_event_seq = std::max(impl_->max_event_seq, seq);
   ++count_;
 }
 
 void WriteSet::PutIdempotency(std::string_view key, const IdempotencyRecord& rec) {
-  std::string v(reinterpret_cast<const char*>(rec.content_hash.data()), rec.content_hash.size());
-  AppendBigEndian64(v, rec.seq);
-  impl_->ops.push_back({kIdem, std::string(key), std::move(v)});
+  char v[24];
+  std::memcpy(v, rec.content_hash.data(), 16);
+  WriteBigEndian64(v + 16, rec.seq);
+  impl_->Add(kIdem, key, {v, sizeof v});
   ++count_;
 }
 
 void WriteSet::PutDeadLetter(uint64_t id, std::string_view record) {
-  impl_->ops.push_back({kDead, SeqKey(id), std::string(record)});
+  char key[8];
+  WriteBigEndian64(key, id);
+  impl_->Add(kDead, {key, sizeof key}, record);
   impl_->max_dead_id = std::max(impl_->max_dead_id, id);
   ++count_;
 }
 
 void WriteSet::PutLinkKey(std::string_view key) {
-  impl_->ops.push_back({kLinkage, std::string(key), std::string()});
+  impl_->Add(kLinkage, key, {});
   ++count_;
 }
 
 void WriteSet::DeleteLinkKey(std::string_view key) {
-  impl_->ops.push_back({kLinkage, std::string(key), std::string(), true});
+  impl_->Add(kLinkage, key, {}, true);
   ++count_;
 }
 
 void WriteSet::PutAudit(std::string_view key, std::string_view record) {
-  impl_->ops.push_back({kAudit, std::string(key), std::string(record)});
+  impl_->Add(kAudit, key, record);
   ++count_;
 }
 
 void WriteSet::Clear() {
   impl_->ops.clear();
+  impl_->bytes.clear();
   impl_->batch.Clear();
   impl_->max_event_seq = 0;
   impl_->max_dead_id = 0;
@@ -185,7 +201,7 @@ class RocksStore final : public Store {
       } else {
         cf = handles_[op.cf];
       }
-      rocksdb::Status s = op.erase ? impl.batch.Delete(cf, op.key) : impl.batch.Put(cf, op.key, op.value);
+      rocksdb::Status s = op.erase ? impl.batch.Delete(cf, impl.Key(op)) : impl.batch.Put(cf, impl.Key(op), impl.Value(op));
       if (!s.ok()) return FromRocks(s, "staging a commit");
     }
     rocksdb::WriteOptions wo;
