@@ -132,7 +132,12 @@ class HubImpl final : public Hub {
     if (!up.ok()) return up;
     // Restore the view: the checkpoint, then the log tail.
     const auto t_load = SteadyClock::now();
-    auto loaded = LoadViewCheckpoint(*store_, view_);
+    // With nothing to replay, the children's histories (most of a large
+    // checkpoint, and needed only to apply new events) are restored in the
+    // background: queries are answered meanwhile, and the writer waits for
+    // them before its first group (AdoptDeferredChildren).
+    std::string deferred_children;
+    auto loaded = LoadViewCheckpoint(*store_, view_, &deferred_children);
     if (!loaded.ok()) return loaded.status();
     const uint64_t from = *loaded;
     if (from == 0 && store_->first_event_seq() > 1)
@@ -150,6 +155,13 @@ class HubImpl final : public Hub {
     spdlog::info("indicator view restored: checkpoint at log position {} loaded in {} ms, {} entries replayed in {} ms",
                  from, load_ms, replayed, ms);
     if (options_.metrics) options_.metrics->log_start().Set(static_cast<double>(store_->first_event_seq()));
+    if (!deferred_children.empty()) {
+      deferred_children_ = std::async(std::launch::async, [section = std::move(deferred_children)] {
+        const auto t0 = SteadyClock::now();
+        auto children = IndicatorView::DecodeChildren(section);
+        return std::make_pair(std::move(children), SteadyClock::now() - t0);
+      });
+    }
 
     auto audit = AuditLog::Open(*store_);
     if (!audit.ok()) return audit.status();
@@ -313,6 +325,7 @@ class HubImpl final : public Hub {
     if (query_thread_.joinable()) query_thread_.join();
     if (feed_thread_.joinable()) feed_thread_.join();
     if (zap_thread_.joinable()) zap_thread_.join();
+    if (!fatal_.ok()) return fatal_;
     Status cp = MaybeCheckpoint(true);
     if (!cp.ok()) spdlog::error("final checkpoint failed: {}", cp.message());
     const auto& c = processor_.counters();
@@ -357,6 +370,7 @@ class HubImpl final : public Hub {
   // The writer: decides, commits and applies groups of batches, then hands
   // the acks to the receiver.
   void WriteLoop() {
+    if (!AdoptDeferredChildren()) return;
     while (!stop_.load()) {
       std::vector<Batch> batches = queue_.PopGroup(options_.max_group_events, Millis(100));
       if (!batches.empty()) {
@@ -373,6 +387,32 @@ class HubImpl final : public Hub {
       if (!rt.ok()) spdlog::error("retention: {} (will retry)", rt.message());
     }
     RunBackups();
+  }
+
+  // Writer thread, before anything changes the view: the children's
+  // histories restored in the background. When they cannot be, the hub
+  // stops before ingesting anything (its checkpoint is left as it was).
+  bool AdoptDeferredChildren() {
+    if (!deferred_children_.valid()) return true;
+    auto [children, took] = deferred_children_.get();
+    if (!children.ok()) {
+      fatal_ = Status::Corruption("cannot restore the children's histories from the indicator view checkpoint (" +
+                                  children.status().message() +
+                                  "); stopped before ingesting anything. `lscb-hub rebuild` recomputes the view "
+                                  "from the event log");
+      spdlog::critical("{}", fatal_.message());
+      stop_.store(true);
+      Wake();
+      return false;
+    }
+    const size_t n = children->size();
+    {
+      std::unique_lock lock(view_mutex_);
+      view_.AdoptChildren(std::move(*children));
+    }
+    spdlog::info("children's histories restored: {} children in {} ms, after ready", n,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    return true;
   }
 
   Status CommitGroup(const std::vector<Batch>& batches) {
@@ -738,6 +778,9 @@ class HubImpl final : public Hub {
   SteadyClock::time_point last_checkpoint_ = SteadyClock::now();
   bool retention_checked_ = false;
   SteadyClock::time_point last_retention_check_{};
+  // Set in Init, taken by the writer thread (AdoptDeferredChildren).
+  std::future<std::pair<Result<ChildHistories>, SteadyClock::duration>> deferred_children_;
+  Status fatal_;  // writer thread; read by Run once the writer has stopped
 };
 
 }  // namespace

@@ -52,6 +52,11 @@ class Writer {
     U64(s.size());
     out_.append(s);
   }
+  size_t size() const { return out_.size(); }
+  // Overwrites the 8 bytes written by U64 at `at`.
+  void PatchU64(size_t at, uint64_t v) {
+    for (int i = 0; i < 8; ++i) out_[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  }
   std::string Take() { return std::move(out_); }
 
  private:
@@ -96,6 +101,13 @@ class Reader {
     v = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
     return true;
   }
+  // The next `n` bytes, as they are.
+  bool Take(size_t n, std::string_view& out) {
+    if (in_.size() < n) return false;
+    out = in_.substr(0, n);
+    in_.remove_prefix(n);
+    return true;
+  }
   bool Bytes(void* dst, size_t n) {
     if (in_.size() < n) return false;
     std::memcpy(dst, in_.data(), n);
@@ -113,6 +125,7 @@ class Reader {
   // what is left, so a damaged count cannot make us allocate wildly.
   bool Count(uint64_t& n, size_t min_size) { return U64(n) && n <= in_.size() / std::max<size_t>(1, min_size); }
   bool done() const { return in_.empty(); }
+  size_t size() const { return in_.size(); }
 
  private:
   std::string_view in_;
@@ -129,6 +142,59 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 // damaged checkpoint may be anything).
 int64_t WrappingSub(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b)); }
 int64_t WrappingAdd(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); }
+
+// The children's histories of a checkpoint (format 2: fixed-width, or 3).
+Status ReadChildren(Reader& r, bool fixed_width_children, ChildHistories& out) {
+  auto corrupt = [] { return Status::Corruption("indicator view checkpoint is damaged"); };
+  uint64_t n = 0, m = 0;
+  if (!r.Count(n, fixed_width_children ? 24 : 17)) return corrupt();
+  out.Reserve(n);
+  // Children are restored a batch at a time, each one's place in the table
+  // asked for as soon as its key is read: the table is far larger than the
+  // processor's caches, and its places are random.
+  struct Pending {
+    ChildKey child;
+    size_t from, n;
+  };
+  std::vector<Pending> batch;
+  std::vector<TimelineEntry> history;  // of the batch
+  auto restore_batch = [&] {
+    for (const Pending& p : batch) out.Restore(p.child, history.data() + p.from, p.n);
+    batch.clear();
+    history.clear();
+  };
+  for (uint64_t i = 0; i < n; ++i) {
+    if (batch.size() == 32) restore_batch();
+    ChildKey child;
+    if (!r.Bytes(child.data(), child.size())) return corrupt();
+    out.Prefetch(child);
+    if (fixed_width_children ? !r.Count(m, 35) : !(r.Var(m) && m <= r.size() / 14)) return corrupt();
+    batch.push_back({child, history.size(), static_cast<size_t>(m)});
+    int64_t previous = 0;
+    for (uint64_t j = 0; j < m; ++j) {
+      uint8_t kind = 0, age_band = 0, label = 0;
+      int64_t at = 0, day = 0;
+      uint64_t record = 0, board = 0;
+      if (fixed_width_children) {
+        if (!r.U8(kind) || !r.I64(at) || !r.U64(record) || !r.I64(day) || !r.U64(board) || !r.U8(age_band) ||
+            !r.U8(label))
+          return corrupt();
+      } else {
+        int64_t at_change = 0, day_change = 0;
+        if (!r.U8(kind) || !r.U8(age_band) || !r.U8(label) || !r.Var(board) || !r.ZigZag(at_change) ||
+            !r.U64(record) || !r.ZigZag(day_change))
+          return corrupt();
+        at = WrappingAdd(previous, at_change);
+        day = WrappingAdd(FloorDiv(at, 86400), day_change);
+        previous = at;
+      }
+      history.emplace_back(static_cast<EventKind>(kind), at, record, Date{static_cast<int32_t>(day)},
+                           static_cast<uint16_t>(board), age_band, label);
+    }
+  }
+  restore_batch();
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -903,8 +969,12 @@ std::string IndicatorView::Serialize(std::string prefix) const {
       w.I64(delta);
     });
   }
-  // Children: most of a large view. Times as the change from the child's
-  // previous entry, dates as the change from the UTC day of the time.
+  // Children: most of a large view, after their length in bytes (so that
+  // they can be restored later, DecodeChildren). Times as the change from
+  // the child's previous entry, dates as the change from the UTC day of the
+  // time.
+  const size_t children_at = w.size();
+  w.U64(0);
   w.U64(children_.size());
   children_.ForEachInKeyOrder([&](const ChildKey& child, ChildHistories::History t) {
     w.Bytes(child.data(), child.size());
@@ -921,6 +991,7 @@ std::string IndicatorView::Serialize(std::string prefix) const {
       previous = e.occurred_at();
     }
   });
+  w.PatchU64(children_at, w.size() - children_at - 8);
   std::vector<uint64_t> ids;
   for (const auto& [id, r] : linkable_) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
@@ -967,7 +1038,19 @@ std::string IndicatorView::Serialize(std::string prefix) const {
   return w.Take();
 }
 
-Status IndicatorView::Deserialize(std::string_view blob) {
+Result<ChildHistories> IndicatorView::DecodeChildren(std::string_view deferred) {
+  Reader r(deferred);
+  ChildHistories children;
+  Status s = ReadChildren(r, false, children);
+  if (!s.ok()) return s;
+  if (!r.done()) return Status::Corruption("indicator view checkpoint is damaged");
+  return children;
+}
+
+void IndicatorView::AdoptChildren(ChildHistories children) { children_ = std::move(children); }
+
+Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_children) {
+  if (deferred_children) deferred_children->clear();
   auto corrupt = [] { return Status::Corruption("indicator view checkpoint is damaged"); };
   Reader r(blob);
   std::string magic, version;
@@ -1002,52 +1085,22 @@ Status IndicatorView::Deserialize(std::string_view blob) {
       deltas.Add(static_cast<int32_t>(day), delta);
     }
   }
-  if (!r.Count(n, fixed_width_children ? 24 : 17)) return corrupt();
-  v.children_.Reserve(n);
-  // Children are restored a batch at a time, each one's place in the table
-  // asked for as soon as its key is read: the table is far larger than the
-  // processor's caches, and its places are random.
-  struct Pending {
-    ChildKey child;
-    size_t from, n;
-  };
-  std::vector<Pending> batch;
-  std::vector<TimelineEntry> history;  // of the batch
-  auto restore_batch = [&] {
-    for (const Pending& p : batch) v.children_.Restore(p.child, history.data() + p.from, p.n);
-    batch.clear();
-    history.clear();
-  };
-  for (uint64_t i = 0; i < n; ++i) {
-    if (batch.size() == 32) restore_batch();
-    ChildKey child;
-    if (!r.Bytes(child.data(), child.size())) return corrupt();
-    v.children_.Prefetch(child);
-    if (fixed_width_children ? !r.Count(m, 35) : !(r.Var(m) && m <= blob.size() / 14)) return corrupt();
-    batch.push_back({child, history.size(), static_cast<size_t>(m)});
-    int64_t previous = 0;
-    for (uint64_t j = 0; j < m; ++j) {
-      uint8_t kind = 0, age_band = 0, label = 0;
-      int64_t at = 0, day = 0;
-      uint64_t record = 0, board = 0;
-      if (fixed_width_children) {
-        if (!r.U8(kind) || !r.I64(at) || !r.U64(record) || !r.I64(day) || !r.U64(board) || !r.U8(age_band) ||
-            !r.U8(label))
-          return corrupt();
-      } else {
-        int64_t at_change = 0, day_change = 0;
-        if (!r.U8(kind) || !r.U8(age_band) || !r.U8(label) || !r.Var(board) || !r.ZigZag(at_change) ||
-            !r.U64(record) || !r.ZigZag(day_change))
-          return corrupt();
-        at = WrappingAdd(previous, at_change);
-        day = WrappingAdd(FloorDiv(at, 86400), day_change);
-        previous = at;
-      }
-      history.emplace_back(static_cast<EventKind>(kind), at, record, Date{static_cast<int32_t>(day)},
-                           static_cast<uint16_t>(board), age_band, label);
+  if (fixed_width_children) {
+    Status c = ReadChildren(r, true, v.children_);
+    if (!c.ok()) return c;
+  } else {
+    uint64_t size = 0;
+    std::string_view section;
+    if (!r.U64(size) || !r.Take(size, section)) return corrupt();
+    if (deferred_children) {
+      deferred_children->assign(section);
+    } else {
+      Reader children(section);
+      Status c = ReadChildren(children, false, v.children_);
+      if (!c.ok()) return c;
+      if (!children.done()) return corrupt();
     }
   }
-  restore_batch();
   if (!r.Count(n, 46)) return corrupt();
   for (uint64_t i = 0; i < n; ++i) {
     LinkRecord rec;

@@ -208,7 +208,15 @@ class IndicatorView final {
   // After `prefix` (so that a caller's header costs no copy of the whole).
   std::string Serialize(std::string prefix = {}) const;
   // REQUIRES: a view built with the same boards and definitions.
-  Status Deserialize(std::string_view blob);
+  // With `deferred_children`, the children's histories (most of a large
+  // checkpoint, needed only to apply new events) are not restored but
+  // copied there for DecodeChildren and AdoptChildren; until then the view
+  // answers queries but must be neither changed nor serialised. A
+  // checkpoint of format 2 is restored whole (nothing is deferred).
+  Status Deserialize(std::string_view blob, std::string* deferred_children = nullptr);
+  // What Deserialize deferred, decoded. Touches no view (any thread).
+  static Result<ChildHistories> DecodeChildren(std::string_view deferred);
+  void AdoptChildren(ChildHistories children);
 
  private:
   // A count added to one indicator for a board, date, band and label (the

@@ -22,7 +22,7 @@ Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64
   return store.PutCheckpoint(kViewCheckpoint, view.Serialize(std::move(header)));
 }
 
-Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view) {
+Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view, std::string* deferred_children) {
   uint64_t seq = 0;
   Status s;
   // Read in place: the blob is as large as the view.
@@ -32,7 +32,8 @@ Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view) {
       return;
     }
     for (int i = 0; i < 8; ++i) seq |= uint64_t{static_cast<uint8_t>(blob[i])} << (8 * i);
-    s = view.Deserialize(blob.substr(8));
+    const bool nothing_to_replay = seq >= store.last_event_seq();
+    s = view.Deserialize(blob.substr(8), nothing_to_replay ? deferred_children : nullptr);
     spdlog::debug("indicator view checkpoint: {} bytes", blob.size());
   });
   if (!found.ok()) return found.status();
@@ -40,6 +41,7 @@ Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view) {
   if (!s.ok()) {
     spdlog::warn("indicator view checkpoint not used ({}); rebuilding from the event log", s.message());
     view.Clear();
+    if (deferred_children) deferred_children->clear();
     return uint64_t{0};
   }
   return seq;

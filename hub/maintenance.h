@@ -17,8 +17,11 @@ namespace lscb::hub {
 Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64_t log_position);
 // Loads the checkpoint into `view`; returns the log position it reflects, or
 // 0 (and leaves `view` empty) when there is none or it was computed with
-// other definitions or an older format.
-Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view);
+// other definitions or an older format. With `deferred_children`, when the
+// checkpoint is at the end of the log (nothing to replay), the children's
+// histories are left there for the caller (IndicatorView::Deserialize).
+Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view,
+                                    std::string* deferred_children = nullptr);
 
 // Brings a store written by an older schema up to store::kSchemaVersion in
 // place (v1 -> v2: builds the linkage index from the event log; v2 -> v3:
