@@ -59,9 +59,15 @@ uint32_t ChildHistories::Allocate(uint32_t room) {
 }
 
 void ChildHistories::Free(uint32_t at, uint32_t room) {
-  const auto cls = static_cast<size_t>(std::countr_zero(room));
-  if (free_.size() <= cls) free_.resize(cls + 1);
-  free_[cls].push_back(at);
+  // A restored run has the room it needed: it is freed as runs of powers of two.
+  while (room != 0) {
+    const uint32_t piece = std::bit_floor(room);
+    const auto cls = static_cast<size_t>(std::countr_zero(piece));
+    if (free_.size() <= cls) free_.resize(cls + 1);
+    free_[cls].push_back(at);
+    at += piece;
+    room -= piece;
+  }
 }
 
 void ChildHistories::Insert(const ChildKey& child, const TimelineEntry& e) {
@@ -75,7 +81,7 @@ void ChildHistories::Insert(const ChildKey& child, const TimelineEntry& e) {
     s.at = Allocate(1);
     ++children_;
   } else if (s.size == s.room) {
-    const uint32_t room = s.room * 2;
+    const uint32_t room = std::bit_ceil(s.room + 1);
     const uint32_t at = Allocate(room);
     std::copy(pool_.begin() + s.at, pool_.begin() + s.at + s.size, pool_.begin() + at);
     Free(s.at, s.room);
@@ -116,9 +122,11 @@ void ChildHistories::Restore(const ChildKey& child, const TimelineEntry* entries
   if ((children_ + 1) * 4 > slots_.size() * 3) Grow(slots_.empty() ? 16 : slots_.size() * 2);
   Slot& s = slots_[Probe(child)];
   s.key = child;
-  s.room = std::bit_ceil(static_cast<uint32_t>(n));
+  // Exactly the room it needs (most children never change again).
+  s.room = static_cast<uint32_t>(n);
   s.size = static_cast<uint32_t>(n);
-  s.at = Allocate(s.room);
+  s.at = static_cast<uint32_t>(pool_.size());
+  pool_.resize(pool_.size() + n);
   std::copy(entries, entries + n, pool_.begin() + s.at);
   ++children_;
   entries_ += n;

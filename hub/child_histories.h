@@ -4,9 +4,9 @@
 // A view holding ten million events holds a couple of million children with
 // one or two entries each, so they are kept compactly: one open-addressing
 // table of small slots (no node per child) and one pool of entries (no
-// allocation per child), where a child's entries are a run whose room is a
-// power of two; a run that outgrows its room moves, and the room it left is
-// reused by the next run of that size.
+// allocation per child), where a child's entries are a run with room for a
+// power of two of them (or just those restored); a run that outgrows its
+// room moves, and the room it left is reused by the next runs that fit.
 //
 // Not thread-safe (the view's lock guards it). A History stays valid until
 // the next change.
@@ -101,7 +101,7 @@ class ChildHistories final {
     ChildKey key{};
     uint32_t at = 0;    // the run's first entry in pool_
     uint32_t size = 0;  // entries held
-    uint32_t room = 0;  // entries the run has room for (a power of two); 0: an empty slot
+    uint32_t room = 0;  // entries the run has room for (a power of two, or as restored); 0: an empty slot
   };
 
   static uint64_t Hash(const ChildKey& key);
@@ -116,6 +116,7 @@ class ChildHistories final {
   }
   // A run with room for `room` entries (a power of two); its start.
   uint32_t Allocate(uint32_t room);
+  // Gives back the run at `at` (any room).
   void Free(uint32_t at, uint32_t room);
 
   std::vector<Slot> slots_;  // a power of two, at most 3/4 used; linear probing

@@ -616,8 +616,8 @@ int RunRestart(const RestartConfig& cfg) {
   const int64_t store_bytes = DirBytes(dir);
 
   const std::string query = "tcp://127.0.0.1:" + std::to_string(FreePort());
-  std::vector<std::string> argv = {hub_bin, "--data-dir", dir, "--ingest",
-                                   "tcp://127.0.0.1:" + std::to_string(FreePort()), "--feed",
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  std::vector<std::string> argv = {hub_bin, "--data-dir", dir, "--ingest", ingest, "--feed",
                                    "tcp://127.0.0.1:" + std::to_string(FreePort()), "--query", query, "--http", "off"};
   lscb::v1::QueryRequest req;
   req.mutable_snapshot()->set_board(cfg.board);
@@ -634,7 +634,28 @@ int RunRestart(const RestartConfig& cfg) {
     Child hub(argv, tmp + "/hub.out", tmp + "/hub.err");
     // The first query is sent at once: it waits in the socket until the hub binds.
     sock.connect(query);
-    Clock::time_point t_ready{}, t_first{};
+    // So is an empty ingest batch, which the hub's writer answers once it
+    // takes events (after the children's histories are back).
+    zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+    dealer.set(zmq::sockopt::linger, 0);
+    dealer.connect(ingest);
+    {
+      lscb::v1::BatchHeader h;
+      h.set_protocol(1);
+      h.set_batch_id(1);
+      dealer.send(zmq::buffer(h.SerializeAsString()), zmq::send_flags::none);
+    }
+    Clock::time_point t_ready{}, t_first{}, t_ingest{};
+    std::thread ingest_watch([&] {
+      zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+      const auto end = Clock::now() + 600s;
+      while (Clock::now() < end && hub.Running()) {
+        if (zmq::poll(&item, 1, 100ms) > 0) {
+          t_ingest = Clock::now();
+          return;
+        }
+      }
+    });
     std::atomic<bool> ready_seen{false};
     std::thread watch([&] {
       const auto end = Clock::now() + 600s;
@@ -680,6 +701,7 @@ int RunRestart(const RestartConfig& cfg) {
       }
     }
     watch.join();
+    ingest_watch.join();
     const int64_t peak_rss = PeakRssKb(hub.pid());
     const double cpu = CpuSeconds(hub.pid());
     std::string log_position;
@@ -701,6 +723,7 @@ int RunRestart(const RestartConfig& cfg) {
               {"log_position", log_position},
               {"ready_ms", ready_seen ? Secs(t_ready - t_exec) * 1000 : -1.0},
               {"first_snapshot_ms", t_first != Clock::time_point{} ? Secs(t_first - t_exec) * 1000 : -1.0},
+              {"first_ingest_ack_ms", t_ingest != Clock::time_point{} ? Secs(t_ingest - t_exec) * 1000 : -1.0},
               {"queries", lat.size()},
               {"snapshot_cells", cells},
               {"query_p50_ms", p.p50_ms},
@@ -723,8 +746,9 @@ int RunRestart(const RestartConfig& cfg) {
     std::printf("store: %zu events, %.0f MiB%s\n", cfg.events, result["store_mib"].get<double>(),
                 reuse ? " (reused)" : "");
     if (!reuse) std::printf("built in %.1f s (%.0f events/s)\n", build_s, static_cast<double>(cfg.events) / build_s);
-    std::printf("exec -> ready: %.0f ms; exec -> first snapshot answered: %.0f ms\n",
-                result["ready_ms"].get<double>(), result["first_snapshot_ms"].get<double>());
+    std::printf("exec -> ready: %.0f ms; exec -> first snapshot answered: %.0f ms; exec -> first ingest ack: %.0f ms\n",
+                result["ready_ms"].get<double>(), result["first_snapshot_ms"].get<double>(),
+                result["first_ingest_ack_ms"].get<double>());
     std::printf("snapshot %s %s (%zu cells), %zu queries one in flight: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
                 cfg.board.c_str(), cfg.period.c_str(), result["snapshot_cells"].get<size_t>(),
                 result["queries"].get<size_t>(), result["query_p50_ms"].get<double>(),

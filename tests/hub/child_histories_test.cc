@@ -105,9 +105,21 @@ TEST(ChildHistoriesTest, ARestoredChildIsLikeOneInsertedEntryByEntry) {
     EXPECT_EQ(a[i].record, b[i].record);
   }
   EXPECT_EQ(a[0].occurred_at(), -86400);  // times before 1970 survive the packing
-  // It grows past the room it was restored with.
+  // It grows past the room it was restored with (3): the room it leaves is
+  // reused, a run of 2 and a run of 1, by children that come later.
   restored.Insert(Key(7), Entry(5, 4));
-  EXPECT_EQ(restored.Find(Key(7)).size(), 4u);
+  restored.Insert(Key(8), Entry(10, 5));
+  restored.Insert(Key(8), Entry(11, 6));
+  restored.Insert(Key(9), Entry(12, 7));
+  auto records = [&](uint32_t child) {
+    std::vector<uint64_t> out;
+    for (const TimelineEntry& e : restored.Find(Key(child))) out.push_back(e.record);
+    return out;
+  };
+  EXPECT_EQ(records(7), (std::vector<uint64_t>{1, 2, 4, 3}));
+  EXPECT_EQ(records(8), (std::vector<uint64_t>{5, 6}));
+  EXPECT_EQ(records(9), (std::vector<uint64_t>{7}));
+  EXPECT_EQ(restored.entries(), 7u);
 }
 
 }  // namespace
