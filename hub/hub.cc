@@ -158,7 +158,12 @@ class HubImpl final : public Hub {
     if (!deferred_children.empty()) {
       deferred_children_ = std::async(std::launch::async, [section = std::move(deferred_children)] {
         const auto t0 = SteadyClock::now();
-        auto children = IndicatorView::DecodeChildren(section);
+        Result<ChildHistories> children = Status::Internal("not decoded");
+        try {
+          children = IndicatorView::DecodeChildren(section);
+        } catch (const std::exception& e) {  // out of memory
+          children = Status::Internal(e.what());
+        }
         return std::make_pair(std::move(children), SteadyClock::now() - t0);
       });
     }
@@ -390,20 +395,27 @@ class HubImpl final : public Hub {
   }
 
   // Writer thread, before anything changes the view: the children's
-  // histories restored in the background. When they cannot be, the hub
-  // stops before ingesting anything (its checkpoint is left as it was).
+  // histories restored in the background. When they cannot be, the view is
+  // recomputed from the event log, as when a checkpoint cannot be read at
+  // start; when that cannot be done either (retention shortened the log),
+  // the hub stops before ingesting anything.
   bool AdoptDeferredChildren() {
     if (!deferred_children_.valid()) return true;
     auto [children, took] = deferred_children_.get();
     if (!children.ok()) {
-      fatal_ = Status::Corruption("cannot restore the children's histories from the indicator view checkpoint (" +
-                                  children.status().message() +
-                                  "); stopped before ingesting anything. `lscb-hub rebuild` recomputes the view "
-                                  "from the event log");
-      spdlog::critical("{}", fatal_.message());
-      stop_.store(true);
-      Wake();
-      return false;
+      spdlog::warn("indicator view checkpoint not used (its children's histories cannot be restored: {}); "
+                   "rebuilding from the event log",
+                   children.status().message());
+      Status s = RebuildFromLog();
+      if (!s.ok()) {
+        fatal_ = Status::Corruption("the indicator view checkpoint is damaged and the view cannot be recomputed: " +
+                                    s.message() + "; stopped before ingesting anything");
+        spdlog::critical("{}", fatal_.message());
+        stop_.store(true);
+        Wake();
+        return false;
+      }
+      return true;
     }
     const size_t n = children->size();
     {
@@ -413,6 +425,22 @@ class HubImpl final : public Hub {
     spdlog::info("children's histories restored: {} children in {} ms, after ready", n,
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
     return true;
+  }
+
+  // Writer thread: a new checkpoint from the whole log, then the view from
+  // it (queries wait for the swap only).
+  Status RebuildFromLog() {
+    auto rebuilt = RebuildView(*store_, options_.boards, options_.definitions);
+    if (!rebuilt.ok()) return rebuilt.status();
+    std::unique_lock lock(view_mutex_);
+    auto loaded = LoadViewCheckpoint(*store_, view_);
+    if (!loaded.ok()) return loaded.status();
+    if (*loaded != processor_.applied_seq())
+      return Status::Internal("the recomputed checkpoint is at log position " + std::to_string(*loaded) + ", not " +
+                              std::to_string(processor_.applied_seq()));
+    checkpointed_seq_ = *loaded;
+    spdlog::info("indicator view rebuilt from {} event log entries", *rebuilt);
+    return Status::Ok();
   }
 
   Status CommitGroup(const std::vector<Batch>& batches) {

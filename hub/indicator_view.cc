@@ -163,10 +163,14 @@ Status ReadChildren(Reader& r, bool fixed_width_children, ChildHistories& out) {
     batch.clear();
     history.clear();
   };
+  // Written in key order and each history in time order, which restoring
+  // relies on: anything else is damage.
+  ChildKey last_child{};
   for (uint64_t i = 0; i < n; ++i) {
     if (batch.size() == 32) restore_batch();
     ChildKey child;
-    if (!r.Bytes(child.data(), child.size())) return corrupt();
+    if (!r.Bytes(child.data(), child.size()) || (i > 0 && !(last_child < child))) return corrupt();
+    last_child = child;
     out.Prefetch(child);
     if (fixed_width_children ? !r.Count(m, 35) : !(r.Var(m) && m <= r.size() / 14)) return corrupt();
     batch.push_back({child, history.size(), static_cast<size_t>(m)});
@@ -190,6 +194,7 @@ Status ReadChildren(Reader& r, bool fixed_width_children, ChildHistories& out) {
       }
       history.emplace_back(static_cast<EventKind>(kind), at, record, Date{static_cast<int32_t>(day)},
                            static_cast<uint16_t>(board), age_band, label);
+      if (j > 0 && history.back().SortKey() < history[history.size() - 2].SortKey()) return corrupt();
     }
   }
   restore_batch();
@@ -299,7 +304,8 @@ void OpenSeries::Add(int32_t day, int64_t delta) {
     const int64_t before = it == points_.begin() ? 0 : std::prev(it)->total;
     it = points_.insert(it, {day, before});
   }
-  for (auto p = it; p != points_.end(); ++p) p->total += delta;
+  // Wrapping: a damaged checkpoint may hold anything (a sound one does not overflow).
+  for (auto p = it; p != points_.end(); ++p) p->total = WrappingAdd(p->total, delta);
   const int64_t before = it == points_.begin() ? 0 : std::prev(it)->total;
   if (it->total == before) points_.erase(it);  // no change on that day any more
 }
@@ -1079,9 +1085,12 @@ Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_c
     uint64_t key = 0;
     if (!r.U64(key) || !r.Count(m, 16)) return corrupt();
     auto& deltas = v.open_plans_[static_cast<uint32_t>(key)];
+    int64_t last_day = INT64_MIN;
     for (uint64_t j = 0; j < m; ++j) {
       int64_t day = 0, delta = 0;
-      if (!r.I64(day) || !r.I64(delta)) return corrupt();
+      // Days in order, each appended (out of order: damage, and slow).
+      if (!r.I64(day) || !r.I64(delta) || day <= last_day) return corrupt();
+      last_day = day;
       deltas.Add(static_cast<int32_t>(day), delta);
     }
   }

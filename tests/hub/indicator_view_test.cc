@@ -234,6 +234,30 @@ TEST_F(ViewTest, CheckpointRoundTripGivesTheSameView) {
   EXPECT_FALSE(restored.Deserialize(blob.substr(0, blob.size() / 2)).ok());
 }
 
+// The children's histories can be restored after the rest of the view:
+// the figures are there at once, and the whole view once they are adopted.
+TEST_F(ViewTest, ChildrenDeferredAtRestoreComeBackWhole) {
+  for (const auto& e : RereferralData()) Add(e);
+  Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a"});
+  const std::string blob = view_.Serialize();
+  IndicatorView restored(boards_, DefaultDefinitions());
+  std::string deferred;
+  ASSERT_TRUE(restored.Deserialize(blob, &deferred).ok());
+  ASSERT_FALSE(deferred.empty());
+  EXPECT_EQ(restored.Query(kGreenwich, *ParsePeriod("FY2007-08")).SerializeAsString(),
+            view_.Query(kGreenwich, *ParsePeriod("FY2007-08")).SerializeAsString());
+  auto children = IndicatorView::DecodeChildren(deferred);
+  ASSERT_TRUE(children.ok()) << children.status().ToString();
+  EXPECT_EQ(children->size(), 2u);  // children a and b
+  restored.AdoptChildren(std::move(*children));
+  EXPECT_EQ(restored.Serialize(), blob);
+  // Damage is found: a count beyond what follows, keys out of order.
+  std::string damaged = deferred;
+  damaged[7] = '\x7f';
+  EXPECT_FALSE(IndicatorView::DecodeChildren(damaged).ok());
+  EXPECT_FALSE(IndicatorView::DecodeChildren(deferred.substr(0, deferred.size() - 3)).ok());
+}
+
 // A checkpoint of the previous format (fixed-width children, written by
 // the previous release for the same events) is read: after retention, the
 // log could not rebuild the view.

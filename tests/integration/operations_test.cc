@@ -15,6 +15,8 @@
 #include "client/query_client.h"
 #include "client/sender.h"
 #include "hub/admin.h"
+#include "hub/definitions.h"
+#include "hub/indicator_view.h"
 #include "lscb/v1/event.pb.h"
 #include "lscb/v1/store.pb.h"
 #include "store/store.h"
@@ -231,44 +233,75 @@ bool IsContact(const std::string& event) {
   return e.ParseFromString(event) && e.has_contact();
 }
 
+// Referrals of two children, before and after a restart: R3 and R5 are
+// re-referrals only given the referrals of A and B before it.
+const std::string kReferralsHeader =
+    "record_id,record_type,borough,occurred_at,la_child_id,surname,forenames,dob,source\n";
+const std::string kReferralsBefore = kReferralsHeader +
+                                     "R1,REFERRAL,Greenwich,2007-04-10,A,Ash,Ann,2001-01-01,police\n"
+                                     "R2,REFERRAL,Greenwich,2007-09-20,A,Ash,Ann,2001-01-01,school\n"
+                                     "R4,REFERRAL,Greenwich,2007-04-15,B,Birch,Bob,2003-02-02,la\n";
+const std::string kReferralsAfter = kReferralsHeader +
+                                    "R3,REFERRAL,Greenwich,2008-03-01,A,Ash,Ann,2001-01-01,health\n"
+                                    "R5,REFERRAL,Greenwich,2007-12-01,B,Birch,Bob,2003-02-02,la\n";
+const std::string kReferralsLater = kReferralsHeader + "R6,REFERRAL,Greenwich,2008-06-01,A,Ash,Ann,2001-01-01,police\n";
+
 // A restarted hub answers queries while it restores its children's
 // histories in the background; events sent at once still meet them.
 TEST(Operations, EventsSentRightAfterARestartMeetTheHistoriesOfTheirChildren) {
   TempDir dir;
-  const std::string header = "record_id,record_type,borough,occurred_at,la_child_id,surname,forenames,dob,source\n";
-  const std::string before = header +
-                             "R1,REFERRAL,Greenwich,2007-04-10,A,Ash,Ann,2001-01-01,police\n"
-                             "R2,REFERRAL,Greenwich,2007-09-20,A,Ash,Ann,2001-01-01,school\n"
-                             "R4,REFERRAL,Greenwich,2007-04-15,B,Birch,Bob,2003-02-02,la\n";
-  const std::string after = header +
-                            "R3,REFERRAL,Greenwich,2008-03-01,A,Ash,Ann,2001-01-01,health\n"
-                            "R5,REFERRAL,Greenwich,2007-12-01,B,Birch,Bob,2003-02-02,la\n";
-  const std::string later = header + "R6,REFERRAL,Greenwich,2008-06-01,A,Ash,Ann,2001-01-01,police\n";
   std::string reference;
   {
     RunningHub hub(dir / "reference");
-    Deliver(hub, Encode(before));
-    Deliver(hub, Encode(after));
-    Deliver(hub, Encode(later));
+    Deliver(hub, Encode(kReferralsBefore));
+    Deliver(hub, Encode(kReferralsAfter));
+    Deliver(hub, Encode(kReferralsLater));
     reference = AllSnapshots(hub);
   }
   {
     RunningHub hub(dir / "hub");
-    Deliver(hub, Encode(before));
+    Deliver(hub, Encode(kReferralsBefore));
     EXPECT_EQ(Rereferrals(hub, "FY2007-08"), 1);
   }
   {
-    // R3 and R5 are re-referrals only given the referrals of A and B before
-    // the restart.
     RunningHub hub(dir / "hub");
-    Deliver(hub, Encode(after));
+    Deliver(hub, Encode(kReferralsAfter));
     EXPECT_EQ(Rereferrals(hub, "FY2007-08"), 3);
   }
   // The checkpoint written at that stop holds the histories too.
   RunningHub hub(dir / "hub");
-  Deliver(hub, Encode(later));
+  Deliver(hub, Encode(kReferralsLater));
   EXPECT_EQ(Rereferrals(hub, "FY2008-09"), 1);
   EXPECT_EQ(AllSnapshots(hub), reference);
+}
+
+// A checkpoint whose children's histories turn out to be damaged once the
+// hub is ready is not used: the hub recomputes the view from the event log.
+TEST(Operations, ACheckpointWhoseChildrenAreDamagedIsRecomputedFromTheLog) {
+  TempDir dir;
+  {
+    RunningHub hub(dir / "hub");
+    Deliver(hub, Encode(kReferralsBefore));
+  }
+  {
+    // The count of children in the saved view ("indicator_view", after the
+    // 8-byte log position), made larger than what follows.
+    auto store = store::Store::Open(dir / "hub", {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto blob = (*store)->GetCheckpoint("indicator_view");
+    ASSERT_TRUE(blob.ok() && blob->has_value());
+    hub::IndicatorView view(BoardRegistry::Default(), hub::DefaultDefinitions());
+    std::string children;
+    ASSERT_TRUE(view.Deserialize(std::string_view(**blob).substr(8), &children).ok());
+    std::string damaged = **blob;
+    const size_t at = damaged.find(children);
+    ASSERT_NE(at, std::string::npos);
+    damaged[at + 7] = '\x7f';
+    ASSERT_TRUE((*store)->PutCheckpoint("indicator_view", damaged).ok());
+  }
+  RunningHub hub(dir / "hub");
+  Deliver(hub, Encode(kReferralsAfter));
+  EXPECT_EQ(Rereferrals(hub, "FY2007-08"), 3);
 }
 
 TEST(Operations, RetentionRemovesOldEventsButKeepsTheirFiguresAndIds) {
