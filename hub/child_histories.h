@@ -16,7 +16,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <ranges>
 #include <utility>
 #include <vector>
 
@@ -58,7 +57,20 @@ static_assert(sizeof(TimelineEntry) == 24);
 
 class ChildHistories final {
  public:
-  using History = std::ranges::subrange<std::deque<TimelineEntry>::const_iterator>;
+  // A child's entries, in order.
+  class History final {
+   public:
+    using iterator = std::deque<TimelineEntry>::const_iterator;
+    History(iterator first, iterator last) : first_(first), last_(last) {}
+    iterator begin() const { return first_; }
+    iterator end() const { return last_; }
+    size_t size() const { return static_cast<size_t>(last_ - first_); }
+    bool empty() const { return first_ == last_; }
+    const TimelineEntry& operator[](size_t i) const { return first_[static_cast<std::ptrdiff_t>(i)]; }
+
+   private:
+    iterator first_, last_;
+  };
 
   // The history of `child`, in (occurred_at, record) order; empty when it
   // has none.
