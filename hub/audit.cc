@@ -143,16 +143,21 @@ std::string AuditRecordToJson(const AuditRecord& r) {
   return out;
 }
 
-void AppendAuditKey(std::string& out, int64_t time, uint64_t seq) {
-  AppendBigEndian64(out, static_cast<uint64_t>(time < 0 ? 0 : time));
-  AppendBigEndian64(out, seq);
+namespace {
+
+// AuditKey without allocating.
+std::array<char, 16> AuditKeyBytes(int64_t time, uint64_t seq) {
+  std::array<char, 16> k;
+  WriteBigEndian64(k.data(), static_cast<uint64_t>(time < 0 ? 0 : time));
+  WriteBigEndian64(k.data() + 8, seq);
+  return k;
 }
 
+}  // namespace
+
 std::string AuditKey(int64_t time, uint64_t seq) {
-  std::string k;
-  k.reserve(16);
-  AppendAuditKey(k, time, seq);
-  return k;
+  const auto k = AuditKeyBytes(time, seq);
+  return std::string(k.data(), k.size());
 }
 
 int64_t AuditKeyTime(std::string_view key) {
@@ -170,18 +175,20 @@ Result<std::shared_ptr<AuditLog>> AuditLog::Open(store::Store& store) {
   return std::shared_ptr<AuditLog>(new AuditLog(store, next));
 }
 
-std::string AuditLog::NextKey(int64_t time) { return AuditKey(time, next_seq_.fetch_add(1)); }
+std::array<char, 16> AuditLog::NextKey(int64_t time) { return AuditKeyBytes(time, next_seq_.fetch_add(1)); }
 
 void AuditLog::Stage(store::WriteSet& writes, const AuditRecord& r) {
-  // An ingest group stages one record per event: reuse the buffers.
-  thread_local std::string key, value;
-  key.clear();
-  AppendAuditKey(key, r.time, next_seq_.fetch_add(1));
+  // An ingest group stages one record per event: reuse the buffer.
+  thread_local std::string value;
   value.clear();
   AppendAuditRecord(value, r);
-  writes.PutAudit(key, value);
+  const auto key = NextKey(r.time);
+  writes.PutAudit({key.data(), key.size()}, value);
 }
 
-Status AuditLog::Write(const AuditRecord& r) { return store_.PutAudit(NextKey(r.time), EncodeAuditRecord(r)); }
+Status AuditLog::Write(const AuditRecord& r) {
+  const auto key = NextKey(r.time);
+  return store_.PutAudit({key.data(), key.size()}, EncodeAuditRecord(r));
+}
 
 }  // namespace lscb::hub

@@ -17,6 +17,7 @@
 // written \t \n \r \\.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -53,7 +54,6 @@ Result<AuditRecord> DecodeAuditRecord(std::string_view value);
 std::string AuditRecordToJson(const AuditRecord& r);
 
 std::string AuditKey(int64_t time, uint64_t seq);
-void AppendAuditKey(std::string& out, int64_t time, uint64_t seq);
 // The time in a key (0 when the key is malformed).
 int64_t AuditKeyTime(std::string_view key);
 
@@ -63,7 +63,6 @@ class AuditLog final {
   // Continues after the last record in `store`, which must outlive the log.
   static Result<std::shared_ptr<AuditLog>> Open(store::Store& store);
 
-  std::string NextKey(int64_t time);
   // Adds `r` to `writes` (committed with them).
   void Stage(store::WriteSet& writes, const AuditRecord& r);
   // Writes `r` on its own.
@@ -71,6 +70,7 @@ class AuditLog final {
 
  private:
   AuditLog(store::Store& store, uint64_t next_seq) : store_(store), next_seq_(next_seq) {}
+  std::array<char, 16> NextKey(int64_t time);
   store::Store& store_;
   std::atomic<uint64_t> next_seq_;
 };

@@ -53,9 +53,17 @@ uint32_t ChildHistories::Allocate(uint32_t room) {
     free_[cls].pop_back();
     return at;
   }
+  return Append(room);
+}
+
+uint32_t ChildHistories::Append(uint32_t n) {
   const auto at = static_cast<uint32_t>(pool_.size());
-  pool_.resize(pool_.size() + room);
+  pool_.resize(pool_.size() + n);
   return at;
+}
+
+void ChildHistories::RoomForOneMore() {
+  if ((children_ + 1) * 4 > slots_.size() * 3) Grow(slots_.empty() ? 16 : slots_.size() * 2);
 }
 
 void ChildHistories::Free(uint32_t at, uint32_t room) {
@@ -71,7 +79,7 @@ void ChildHistories::Free(uint32_t at, uint32_t room) {
 }
 
 void ChildHistories::Insert(const ChildKey& child, const TimelineEntry& e) {
-  if ((children_ + 1) * 4 > slots_.size() * 3) Grow(slots_.empty() ? 16 : slots_.size() * 2);
+  RoomForOneMore();
   size_t i = Probe(child);
   Slot& s = slots_[i];
   if (s.room == 0) {
@@ -119,14 +127,13 @@ void ChildHistories::Remove(const ChildKey& child, uint64_t record) {
 
 void ChildHistories::Restore(const ChildKey& child, const TimelineEntry* entries, size_t n) {
   if (n == 0) return;
-  if ((children_ + 1) * 4 > slots_.size() * 3) Grow(slots_.empty() ? 16 : slots_.size() * 2);
+  RoomForOneMore();
   Slot& s = slots_[Probe(child)];
   s.key = child;
   // Exactly the room it needs (most children never change again).
   s.room = static_cast<uint32_t>(n);
   s.size = static_cast<uint32_t>(n);
-  s.at = static_cast<uint32_t>(pool_.size());
-  pool_.resize(pool_.size() + n);
+  s.at = Append(s.room);
   std::copy(entries, entries + n, pool_.begin() + s.at);
   ++children_;
   entries_ += n;

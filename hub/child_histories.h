@@ -121,6 +121,8 @@ class ChildHistories final {
   // The slot holding `child`, or the empty slot where it would go.
   size_t Probe(const ChildKey& child) const;
   void Grow(size_t min_slots);
+  // Grows the table when one more child would fill it past three quarters.
+  void RoomForOneMore();
   void EraseSlot(size_t i);
   History HistoryOf(const Slot& s) const {
     auto first = pool_.begin() + s.at;
@@ -128,6 +130,8 @@ class ChildHistories final {
   }
   // A run with room for `room` entries (a power of two); its start.
   uint32_t Allocate(uint32_t room);
+  // A new run of `n` entries at the end of the pool; its start.
+  uint32_t Append(uint32_t n);
   // Gives back the run at `at` (any room).
   void Free(uint32_t at, uint32_t room);
 

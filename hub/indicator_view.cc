@@ -143,11 +143,13 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 int64_t WrappingSub(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b)); }
 int64_t WrappingAdd(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); }
 
+// The error of every check a checkpoint fails.
+Status Damaged() { return Status::Corruption("indicator view checkpoint is damaged"); }
+
 // The children's histories of a checkpoint (format 2: fixed-width, or 3).
 Status ReadChildren(Reader& r, bool fixed_width_children, ChildHistories& out) {
-  auto corrupt = [] { return Status::Corruption("indicator view checkpoint is damaged"); };
   uint64_t n = 0, m = 0;
-  if (!r.Count(n, fixed_width_children ? 24 : 17)) return corrupt();
+  if (!r.Count(n, fixed_width_children ? 24 : 17)) return Damaged();
   out.Reserve(n);
   // Children are restored a batch at a time, each one's place in the table
   // asked for as soon as its key is read: the table is far larger than the
@@ -169,10 +171,10 @@ Status ReadChildren(Reader& r, bool fixed_width_children, ChildHistories& out) {
   for (uint64_t i = 0; i < n; ++i) {
     if (batch.size() == 32) restore_batch();
     ChildKey child;
-    if (!r.Bytes(child.data(), child.size()) || (i > 0 && !(last_child < child))) return corrupt();
+    if (!r.Bytes(child.data(), child.size()) || (i > 0 && !(last_child < child))) return Damaged();
     last_child = child;
     out.Prefetch(child);
-    if (fixed_width_children ? !r.Count(m, 35) : !(r.Var(m) && m <= r.size() / 14)) return corrupt();
+    if (fixed_width_children ? !r.Count(m, 35) : !(r.Var(m) && m <= r.size() / 14)) return Damaged();
     batch.push_back({child, history.size(), static_cast<size_t>(m)});
     int64_t previous = 0;
     for (uint64_t j = 0; j < m; ++j) {
@@ -182,19 +184,19 @@ Status ReadChildren(Reader& r, bool fixed_width_children, ChildHistories& out) {
       if (fixed_width_children) {
         if (!r.U8(kind) || !r.I64(at) || !r.U64(record) || !r.I64(day) || !r.U64(board) || !r.U8(age_band) ||
             !r.U8(label))
-          return corrupt();
+          return Damaged();
       } else {
         int64_t at_change = 0, day_change = 0;
         if (!r.U8(kind) || !r.U8(age_band) || !r.U8(label) || !r.Var(board) || !r.ZigZag(at_change) ||
             !r.U64(record) || !r.ZigZag(day_change))
-          return corrupt();
+          return Damaged();
         at = WrappingAdd(previous, at_change);
         day = WrappingAdd(FloorDiv(at, 86400), day_change);
         previous = at;
       }
       history.emplace_back(static_cast<EventKind>(kind), at, record, Date{static_cast<int32_t>(day)},
                            static_cast<uint16_t>(board), age_band, label);
-      if (j > 0 && history.back().SortKey() < history[history.size() - 2].SortKey()) return corrupt();
+      if (j > 0 && history.back().SortKey() < history[history.size() - 2].SortKey()) return Damaged();
     }
   }
   restore_batch();
@@ -671,10 +673,7 @@ IndicatorView::Changes IndicatorView::TakeChanges() {
 
 IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const Period& period) const {
   SortedMap<int64_t> sums;
-  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end()) {
-    sums.reserve(it->second.size() + 16);
-    for (const auto& [inner, v] : it->second) sums[inner] = v;  // in order: each goes at the end
-  }
+  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end()) sums = it->second;
   auto sum = [&](Indicator ind, uint8_t band, LabelId label) -> int64_t {
     const int64_t* v = sums.find(Inner(ind, band, label));
     return v ? *v : 0;
@@ -1049,7 +1048,7 @@ Result<ChildHistories> IndicatorView::DecodeChildren(std::string_view deferred) 
   ChildHistories children;
   Status s = ReadChildren(r, false, children);
   if (!s.ok()) return s;
-  if (!r.done()) return Status::Corruption("indicator view checkpoint is damaged");
+  if (!r.done()) return Damaged();
   return children;
 }
 
@@ -1057,39 +1056,38 @@ void IndicatorView::AdoptChildren(ChildHistories children) { children_ = std::mo
 
 Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_children) {
   if (deferred_children) deferred_children->clear();
-  auto corrupt = [] { return Status::Corruption("indicator view checkpoint is damaged"); };
   Reader r(blob);
   std::string magic, version;
   if (!r.Str(magic) || (magic != kMagic && magic != kMagicFixedWidthChildren))
     return Status::FailedPrecondition("checkpoint of an older format");
   const bool fixed_width_children = magic == kMagicFixedWidthChildren;
-  if (!r.Str(version)) return corrupt();
+  if (!r.Str(version)) return Damaged();
   if (version != definitions_->version)
     return Status::FailedPrecondition("checkpoint was computed with definitions " + version);
   IndicatorView v(boards_, definitions_);
   uint64_t n = 0, m = 0;
-  if (!r.Count(n, 16)) return corrupt();
+  if (!r.Count(n, 16)) return Damaged();
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t bp = 0;
-    if (!r.U64(bp) || !r.Count(m, 16)) return corrupt();
+    if (!r.U64(bp) || !r.Count(m, 16)) return Damaged();
     auto& inner = v.cells_[bp];
     for (uint64_t j = 0; j < m; ++j) {
       uint64_t k = 0;
       int64_t val = 0;
-      if (!r.U64(k) || !r.I64(val)) return corrupt();
+      if (!r.U64(k) || !r.I64(val)) return Damaged();
       inner[static_cast<uint32_t>(k)] = val;
     }
   }
-  if (!r.Count(n, 16)) return corrupt();
+  if (!r.Count(n, 16)) return Damaged();
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t key = 0;
-    if (!r.U64(key) || !r.Count(m, 16)) return corrupt();
+    if (!r.U64(key) || !r.Count(m, 16)) return Damaged();
     auto& deltas = v.open_plans_[static_cast<uint32_t>(key)];
     int64_t last_day = INT64_MIN;
     for (uint64_t j = 0; j < m; ++j) {
       int64_t day = 0, delta = 0;
       // Days in order, each appended (out of order: damage, and slow).
-      if (!r.I64(day) || !r.I64(delta) || day <= last_day) return corrupt();
+      if (!r.I64(day) || !r.I64(delta) || day <= last_day) return Damaged();
       last_day = day;
       deltas.Add(static_cast<int32_t>(day), delta);
     }
@@ -1100,17 +1098,16 @@ Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_c
   } else {
     uint64_t size = 0;
     std::string_view section;
-    if (!r.U64(size) || !r.Take(size, section)) return corrupt();
+    if (!r.U64(size) || !r.Take(size, section)) return Damaged();
     if (deferred_children) {
       deferred_children->assign(section);
     } else {
-      Reader children(section);
-      Status c = ReadChildren(children, false, v.children_);
-      if (!c.ok()) return c;
-      if (!children.done()) return corrupt();
+      auto children = DecodeChildren(section);
+      if (!children.ok()) return children.status();
+      v.children_ = std::move(*children);
     }
   }
-  if (!r.Count(n, 46)) return corrupt();
+  if (!r.Count(n, 46)) return Damaged();
   for (uint64_t i = 0; i < n; ++i) {
     LinkRecord rec;
     uint8_t group = 0, kind = 0;
@@ -1118,49 +1115,49 @@ Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_c
     int64_t day = 0;
     if (!r.U64(rec.record) || !r.U8(group) || !r.U8(kind) || !r.U64(board) || !r.I64(rec.at) || !r.I64(day) ||
         !r.U8(rec.band) || !r.U8(rec.label) || !r.U8(rec.agency) || !r.U8(rec.flags) || !r.Count(m, 16))
-      return corrupt();
+      return Damaged();
     rec.group = static_cast<LinkGroup>(group);
     rec.kind = static_cast<EventKind>(kind);
     rec.board = static_cast<uint16_t>(board);
     rec.date = Date{static_cast<int32_t>(day)};
     rec.tokens.resize(m);
     for (auto& t : rec.tokens)
-      if (!r.Bytes(t.data(), t.size())) return corrupt();
+      if (!r.Bytes(t.data(), t.size())) return Damaged();
     v.IndexAdd(rec);
   }
-  if (!r.Count(n, 16)) return corrupt();
+  if (!r.Count(n, 16)) return Damaged();
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t board = 0;
-    if (!r.U64(board) || !r.Count(m, 25)) return corrupt();
+    if (!r.U64(board) || !r.Count(m, 25)) return Damaged();
     auto& eps = v.episodes_[static_cast<uint16_t>(board)];
     for (uint64_t j = 0; j < m; ++j) {
       Episode ep;
       int64_t day = 0;
       uint64_t nt = 0;
-      if (!r.U64(ep.rep) || !r.I64(day) || !r.U8(ep.band) || !r.Count(nt, 16)) return corrupt();
+      if (!r.U64(ep.rep) || !r.I64(day) || !r.U8(ep.band) || !r.Count(nt, 16)) return Damaged();
       ep.date = Date{static_cast<int32_t>(day)};
       ep.tokens.resize(nt);
       for (auto& t : ep.tokens)
-        if (!r.Bytes(t.data(), t.size())) return corrupt();
+        if (!r.Bytes(t.data(), t.size())) return Damaged();
       eps[ep.rep] = std::move(ep);
     }
   }
-  if (!r.Count(n, 16)) return corrupt();
+  if (!r.Count(n, 16)) return Damaged();
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t key = 0;
-    if (!r.U64(key) || !r.Count(m, 33)) return corrupt();
+    if (!r.U64(key) || !r.Count(m, 33)) return Damaged();
     auto& by_source = v.returns_[key];
     for (uint64_t j = 0; j < m; ++j) {
       uint64_t src = 0, revision = 0;
       ReturnValue rv;
       uint8_t nc = 0;
-      if (!r.U64(src) || !r.I64(rv.value) || !r.U8(nc) || !r.U64(revision) || !r.I64(rv.read_at)) return corrupt();
+      if (!r.U64(src) || !r.I64(rv.value) || !r.U8(nc) || !r.U64(revision) || !r.I64(rv.read_at)) return Damaged();
       rv.not_collected = nc != 0;
       rv.revision = static_cast<uint32_t>(revision);
       by_source[src] = rv;
     }
   }
-  if (!r.done()) return corrupt();
+  if (!r.done()) return Damaged();
   changed_all_ = true;
   cells_ = std::move(v.cells_);
   open_plans_ = std::move(v.open_plans_);

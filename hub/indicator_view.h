@@ -40,55 +40,26 @@
 
 namespace lscb::hub {
 
-// A small map kept as a vector sorted by key: one board and period's cells
-// (a few hundred), searched and copied without chasing tree nodes.
-class CellMap final {
- public:
-  using value_type = std::pair<uint32_t, int64_t>;
-  // Adds `amount` (not 0) to `key`; a value that reaches 0 is removed.
-  void Add(uint32_t key, int64_t amount) {
-    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
-    if (it != v_.end() && it->first == key) {
-      it->second += amount;
-      if (it->second == 0) v_.erase(it);
-    } else {
-      v_.insert(it, {key, amount});
-    }
-  }
-  // The value of `key`, inserted as 0 when absent.
-  int64_t& operator[](uint32_t key) {
-    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
-    if (it == v_.end() || it->first != key) it = v_.insert(it, {key, 0});
-    return it->second;
-  }
-  bool empty() const { return v_.empty(); }
-  size_t size() const { return v_.size(); }
-  std::vector<value_type>::const_iterator begin() const { return v_.begin(); }
-  std::vector<value_type>::const_iterator end() const { return v_.end(); }
-
- private:
-  std::vector<value_type> v_;
-};
-
-// A map kept as a vector sorted by key, for a board and period's published
-// cells: built, read in order and thrown away without a node per entry.
+// A map kept as a vector sorted by key: a board and period's cells (a few
+// hundred), searched, copied and thrown away without a node per entry.
 template <typename V>
-class SortedMap final {
+class SortedMap {
  public:
   using value_type = std::pair<uint32_t, V>;
   using const_iterator = typename std::vector<value_type>::const_iterator;
+  using iterator = typename std::vector<value_type>::iterator;
   // The value of `key`, inserted default-constructed when absent.
   V& operator[](uint32_t key) {
-    auto it = LowerBound(key);
+    auto it = LowerBound(v_, key);
     if (it == v_.end() || it->first != key) it = v_.insert(it, {key, V{}});
     return it->second;
   }
   const V* find(uint32_t key) const {
-    auto it = std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+    auto it = LowerBound(v_, key);
     return it != v_.end() && it->first == key ? &it->second : nullptr;
   }
   V* find(uint32_t key) {
-    auto it = LowerBound(key);
+    auto it = LowerBound(v_, key);
     return it != v_.end() && it->first == key ? &it->second : nullptr;
   }
   void reserve(size_t n) { v_.reserve(n); }
@@ -96,14 +67,30 @@ class SortedMap final {
   size_t size() const { return v_.size(); }
   const_iterator begin() const { return v_.begin(); }
   const_iterator end() const { return v_.end(); }
-  typename std::vector<value_type>::iterator begin() { return v_.begin(); }
-  typename std::vector<value_type>::iterator end() { return v_.end(); }
+  iterator begin() { return v_.begin(); }
+  iterator end() { return v_.end(); }
 
- private:
-  typename std::vector<value_type>::iterator LowerBound(uint32_t key) {
-    return std::lower_bound(v_.begin(), v_.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
+ protected:
+  // In `v` (v_, const or not): the first entry whose key is not below `key`.
+  static auto LowerBound(auto& v, uint32_t key) {
+    return std::lower_bound(v.begin(), v.end(), key, [](const value_type& e, uint32_t k) { return e.first < k; });
   }
   std::vector<value_type> v_;
+};
+
+// One board and period's cells: inner key -> value, none of them 0.
+class CellMap final : public SortedMap<int64_t> {
+ public:
+  // Adds `amount` (not 0) to `key`; a value that reaches 0 is removed.
+  void Add(uint32_t key, int64_t amount) {
+    auto it = LowerBound(v_, key);
+    if (it != v_.end() && it->first == key) {
+      it->second += amount;
+      if (it->second == 0) v_.erase(it);
+    } else {
+      v_.insert(it, {key, amount});
+    }
+  }
 };
 
 // Children on a plan under one key: the change on each day, kept with its

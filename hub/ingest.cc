@@ -26,7 +26,7 @@ struct Pending {
 };
 
 // Text from a sender for the audit log: at most `n` bytes.
-std::string Clipped(const std::string& s, size_t n = 128) { return s.size() <= n ? s : s.substr(0, n); }
+std::string_view Clipped(const std::string& s, size_t n = 128) { return std::string_view(s).substr(0, n); }
 
 constexpr size_t kLinkPrefix = 1 + 2 + 16;
 constexpr size_t kLinkKeySize = kLinkPrefix + 8 + 8;
@@ -148,7 +148,6 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   AuditRecord record;
   record.time = now;
   record.action = "event";
-  auto clip = [](const std::string& s, size_t n) { return std::string_view(s).substr(0, n); };
   lscb::v1::LogEntry entry;
   std::string entry_bytes;
   for (size_t i = 0; i < events.size(); ++i) {
@@ -159,10 +158,10 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       AuditRecord& r = record;
       r.principal.assign(events[i].principal);
       r.outcome.assign(outcome);
-      r.source.assign(parsed ? clip(env.source(), 128) : std::string_view());
-      r.source_event_id.assign(parsed ? clip(env.source_event_id(), 128) : std::string_view());
-      r.kind.assign(parsed ? clip(env.kind(), 40) : std::string_view());
-      r.board.assign(parsed ? clip(env.board(), 40) : std::string_view());
+      r.source.assign(parsed ? Clipped(env.source()) : std::string_view());
+      r.source_event_id.assign(parsed ? Clipped(env.source_event_id()) : std::string_view());
+      r.kind.assign(parsed ? Clipped(env.kind(), 40) : std::string_view());
+      r.board.assign(parsed ? Clipped(env.board(), 40) : std::string_view());
       r.reason.assign(reason);
       audit_->Stage(writes, r);
     };
@@ -230,7 +229,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
           ++delta.duplicate;
           audit("duplicate", "");
         } else {
-          reject("cannot amend record " + Clipped(env.source_event_id(), 64) +
+          reject("cannot amend record " + std::string(Clipped(env.source_event_id(), 64)) +
                  ": it was received before the retention period and its events have been removed from the log");
         }
         continue;
@@ -245,7 +244,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     // A record belongs to the principal that sent it (records sent in
     // plaintext, as "anonymous", to any principal allowed to send them).
     if (access_ && prior && prior->principal != events[i].principal && prior->principal != "anonymous") {
-      reject("not authorised: this record (source " + Clipped(env.source(), 40) +
+      reject("not authorised: this record (source " + std::string(Clipped(env.source(), 40)) +
              ") was sent by another principal; only it may amend the record");
       continue;
     }
@@ -326,7 +325,6 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   counters_.rejected += delta.rejected;
   return acks;
 }
-
 
 Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
   *replayed = 0;

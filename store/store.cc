@@ -322,15 +322,6 @@ class RocksStore final : public Store {
                      "writing checkpoint");
   }
 
-  Result<std::optional<std::string>> GetCheckpoint(std::string_view name) override {
-    std::string v;
-    rocksdb::Status s =
-        db_->Get(rocksdb::ReadOptions(), handles_[kCheckpoint], rocksdb::Slice(name.data(), name.size()), &v);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    if (!s.ok()) return FromRocks(s, "reading checkpoint");
-    return std::optional<std::string>(std::move(v));
-  }
-
   Result<bool> ReadCheckpoint(std::string_view name, const std::function<void(std::string_view)>& fn) override {
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;

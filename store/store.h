@@ -141,7 +141,6 @@ class Store {
 
   // Checkpoints are written on their own, outside event commits.
   virtual Status PutCheckpoint(std::string_view name, std::string_view blob) = 0;
-  virtual Result<std::optional<std::string>> GetCheckpoint(std::string_view name) = 0;
   // Calls `fn` with the checkpoint in place (no copy, not kept in the block
   // cache); false when there is none.
   virtual Result<bool> ReadCheckpoint(std::string_view name, const std::function<void(std::string_view)>& fn) = 0;

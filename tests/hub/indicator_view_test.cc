@@ -17,6 +17,9 @@ namespace {
 using lscb::testing::EventSpec;
 using lscb::testing::MakeEvent;
 
+constexpr const char* kGreenwich = "E09000011";
+constexpr const char* kHackney = "E09000012";
+
 class ViewTest : public ::testing::Test {
  protected:
   EventFacts Facts(const EventSpec& s) {
@@ -25,6 +28,18 @@ class ViewTest : public ::testing::Test {
     return *f;
   }
   void Add(const EventSpec& s) { view_.Apply(Facts(s)); }
+
+  // `restored` gives view_'s snapshots of Greenwich for `periods`, and stays
+  // equal to it when `later` is applied to both.
+  void ExpectSameView(IndicatorView& restored, std::initializer_list<const char*> periods, const EventSpec& later) {
+    for (const char* p : periods)
+      EXPECT_EQ(restored.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString(),
+                view_.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString());
+    EventFacts f = Facts(later);
+    restored.Apply(f);
+    view_.Apply(f);
+    EXPECT_EQ(restored.Serialize(), view_.Serialize());
+  }
 
   // indicator|age_band|breakdown -> printed value
   std::map<std::string, std::string> Cells(const std::string& board, const std::string& period) {
@@ -43,9 +58,6 @@ class ViewTest : public ::testing::Test {
   std::shared_ptr<const BoardRegistry> boards_ = BoardRegistry::Default();
   IndicatorView view_{boards_, DefaultDefinitions()};
 };
-
-constexpr const char* kGreenwich = "E09000011";
-constexpr const char* kHackney = "E09000012";
 
 TEST_F(ViewTest, ContactsAndReferralsBySourceAgeAndPeriod) {
   Add({.kind = "csc.contact", .record_id = "c1", .when = "2007-05-10", .child = "a", .age = 7, .label = "police"});
@@ -223,14 +235,9 @@ TEST_F(ViewTest, CheckpointRoundTripGivesTheSameView) {
   IndicatorView restored(boards_, DefaultDefinitions());
   ASSERT_TRUE(restored.Deserialize(blob).ok());
   EXPECT_EQ(restored.Serialize(), blob);
-  for (const char* p : {"FY2007-08", "FY2008-09", "2007-Q2"})
-    EXPECT_EQ(restored.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString(),
-              view_.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString());
   // A new event after restoring behaves as on the original.
-  EventFacts later = Facts({.kind = "csc.referral", .record_id = "r9", .when = "2009-06-01", .child = "a"});
-  restored.Apply(later);
-  view_.Apply(later);
-  EXPECT_EQ(restored.Serialize(), view_.Serialize());
+  ExpectSameView(restored, {"FY2007-08", "FY2008-09", "2007-Q2"},
+                 {.kind = "csc.referral", .record_id = "r9", .when = "2009-06-01", .child = "a"});
   EXPECT_FALSE(restored.Deserialize(blob.substr(0, blob.size() / 2)).ok());
 }
 
@@ -276,14 +283,9 @@ TEST_F(ViewTest, ACheckpointOfThePreviousFormatIsRead) {
   IndicatorView old(boards_, DefaultDefinitions());
   ASSERT_TRUE(old.Deserialize(blob).ok());
   EXPECT_EQ(old.Serialize(), view_.Serialize());
-  for (const char* p : {"FY2007-08", "FY2008-09", "2008-03"})
-    EXPECT_EQ(old.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString(),
-              view_.Query(kGreenwich, *ParsePeriod(p)).SerializeAsString());
   // The children's histories came through: a later referral is a re-referral on both.
-  EventFacts later = Facts({.kind = "csc.referral", .record_id = "r9", .when = "2008-06-01", .child = "a"});
-  old.Apply(later);
-  view_.Apply(later);
-  EXPECT_EQ(old.Serialize(), view_.Serialize());
+  ExpectSameView(old, {"FY2007-08", "FY2008-09", "2008-03"},
+                 {.kind = "csc.referral", .record_id = "r9", .when = "2008-06-01", .child = "a"});
   // A damaged one is refused.
   EXPECT_FALSE(old.Deserialize(blob.substr(0, blob.size() - 40)).ok());
 }

@@ -288,12 +288,12 @@ TEST(Operations, ACheckpointWhoseChildrenAreDamagedIsRecomputedFromTheLog) {
     // 8-byte log position), made larger than what follows.
     auto store = store::Store::Open(dir / "hub", {});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    auto blob = (*store)->GetCheckpoint("indicator_view");
-    ASSERT_TRUE(blob.ok() && blob->has_value());
+    std::string damaged;
+    auto found = (*store)->ReadCheckpoint("indicator_view", [&](std::string_view v) { damaged.assign(v); });
+    ASSERT_TRUE(found.ok() && *found);
     hub::IndicatorView view(BoardRegistry::Default(), hub::DefaultDefinitions());
     std::string children;
-    ASSERT_TRUE(view.Deserialize(std::string_view(**blob).substr(8), &children).ok());
-    std::string damaged = **blob;
+    ASSERT_TRUE(view.Deserialize(std::string_view(damaged).substr(8), &children).ok());
     const size_t at = damaged.find(children);
     ASSERT_NE(at, std::string::npos);
     damaged[at + 7] = '\x7f';

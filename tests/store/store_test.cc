@@ -45,7 +45,9 @@ TEST(Store, CommitsAtomicallyAndReadsBack) {
                      return true;
                    }).ok());
   EXPECT_EQ(seen, std::vector<std::string>{"two"});
-  EXPECT_EQ(**store.GetCheckpoint("view"), "blob");
+  std::string checkpoint;
+  ASSERT_TRUE(*store.ReadCheckpoint("view", [&](std::string_view v) { checkpoint.assign(v); }));
+  EXPECT_EQ(checkpoint, "blob");
 }
 
 TEST(Store, AFailedCommitWritesNothing) {
