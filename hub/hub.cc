@@ -105,6 +105,48 @@ class IngestQueue {
   bool closed_ = false;        // guarded by mu_
 };
 
+// Committed groups waiting to be applied to the view, bounded in events:
+// the writer waits when the view falls that far behind.
+class ViewQueue {
+ public:
+  explicit ViewQueue(size_t capacity) : capacity_(capacity) {}
+  // Writer thread. False when closed.
+  bool Push(ViewUpdate u) {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return events_ < capacity_ || closed_; });
+    if (closed_) return false;
+    events_ += u.size();
+    updates_.push_back(std::move(u));
+    ready_.notify_one();
+    return true;
+  }
+  // Applier thread: everything waiting (empty once closed and drained).
+  std::vector<ViewUpdate> PopAll() {
+    std::unique_lock lock(mu_);
+    ready_.wait(lock, [&] { return !updates_.empty() || closed_; });
+    std::vector<ViewUpdate> out(std::make_move_iterator(updates_.begin()), std::make_move_iterator(updates_.end()));
+    updates_.clear();
+    events_ = 0;
+    room_.notify_all();
+    return out;
+  }
+  // What is pushed before is still popped.
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    ready_.notify_all();
+    room_.notify_all();
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable ready_, room_;
+  std::deque<ViewUpdate> updates_;  // guarded by mu_
+  size_t events_ = 0;               // guarded by mu_
+  bool closed_ = false;             // guarded by mu_
+};
+
 class HubImpl final : public Hub {
  public:
   HubImpl(HubOptions options, std::unique_ptr<store::Store> store)
@@ -113,6 +155,7 @@ class HubImpl final : public Hub {
         view_(options_.boards, options_.definitions),
         processor_(*store_, view_, view_mutex_, options_.boards, options_.definitions, *options_.clock),
         queue_(options_.max_queued_events),
+        view_queue_(options_.max_queued_events),
         wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   ~HubImpl() override {
@@ -121,6 +164,8 @@ class HubImpl final : public Hub {
     ctx_.Shutdown();
     if (query_thread_.joinable()) query_thread_.join();
     if (writer_thread_.joinable()) writer_thread_.join();
+    view_queue_.Close();
+    if (view_thread_.joinable()) view_thread_.join();
     if (feed_thread_.joinable()) feed_thread_.join();
     if (zap_thread_.joinable()) zap_thread_.join();
     if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -249,6 +294,7 @@ class HubImpl final : public Hub {
     req.mutable_snapshot()->set_period(period);
     req.mutable_snapshot()->set_raw(true);
     lscb::v1::QueryReply reply;
+    AwaitView();
     {
       std::shared_lock lock(view_mutex_);
       AnswerQuery(req.SerializeAsString(), view_, *options_.boards, processor_.applied_seq(), nullptr, true, &reply);
@@ -258,7 +304,7 @@ class HubImpl final : public Hub {
   }
 
   uint64_t log_position() const override {
-    std::shared_lock lock(view_mutex_);
+    AwaitView();
     return processor_.applied_seq();
   }
 
@@ -277,6 +323,7 @@ class HubImpl final : public Hub {
   // it has room and sends the writer's replies.
   Status Run() override {
     query_thread_ = std::thread([this] { ServeQueries(); });
+    view_thread_ = std::thread([this] { ApplyLoop(); });
     writer_thread_ = std::thread([this] { WriteLoop(); });
     feed_thread_ = std::thread([this] {
       while (!stop_.load()) {
@@ -326,6 +373,8 @@ class HubImpl final : public Hub {
     stop_.store(true);
     queue_.Close();
     if (writer_thread_.joinable()) writer_thread_.join();
+    view_queue_.Close();
+    if (view_thread_.joinable()) view_thread_.join();
     SendReplies();
     if (query_thread_.joinable()) query_thread_.join();
     if (feed_thread_.joinable()) feed_thread_.join();
@@ -372,8 +421,40 @@ class HubImpl final : public Hub {
     }
   }
 
-  // The writer: decides, commits and applies groups of batches, then hands
-  // the acks to the receiver.
+  // The view's applier: brings the view up to date with the groups the
+  // writer committed (and acked), in order.
+  void ApplyLoop() {
+    for (;;) {
+      std::vector<ViewUpdate> updates = view_queue_.PopAll();
+      if (updates.empty()) {  // closed
+        {
+          std::lock_guard lock(view_seq_mu_);
+          view_stopped_.store(true);
+        }
+        view_seq_cv_.notify_all();
+        return;
+      }
+      if (options_.before_view_update) options_.before_view_update();
+      processor_.ApplyToView(updates);
+      {
+        std::lock_guard lock(view_seq_mu_);  // so that a waiter cannot miss it
+      }
+      view_seq_cv_.notify_all();
+    }
+  }
+
+  // Any thread but the applier's, holding no view lock: waits until the view
+  // reflects every group committed before the call, so that whoever was sent
+  // an ack reads its event's figures.
+  void AwaitView() const {
+    const uint64_t target = processor_.committed_seq();
+    if (processor_.applied_seq() >= target) return;
+    std::unique_lock lock(view_seq_mu_);
+    view_seq_cv_.wait(lock, [&] { return processor_.applied_seq() >= target || view_stopped_.load(); });
+  }
+
+  // The writer: decides and commits groups of batches, hands their changes
+  // to the view's applier and the acks to the receiver.
   void WriteLoop() {
     if (!AdoptDeferredChildren()) return;
     while (!stop_.load()) {
@@ -448,8 +529,13 @@ class HubImpl final : public Hub {
     for (const Batch& b : batches)
       for (size_t i = 1; i < b.frames.size(); ++i) events.push_back({b.frames[i], b.principal});
     auto t0 = SteadyClock::now();
-    auto acks = processor_.ProcessGroup(events);
+    ViewUpdate update;
+    auto acks = processor_.ProcessGroup(events, &update);
     if (!acks.ok()) return acks.status();
+    // Applied by the view's thread while the acks go out and the next group
+    // is decided.
+    if (!update.ops.empty() && !view_queue_.Push(std::move(update)))
+      return Status::Internal("the view's applier has stopped");
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t0).count();
     size_t at = 0;
     std::vector<Reply> replies;
@@ -480,7 +566,7 @@ class HubImpl final : public Hub {
     }
     if (HubMetrics* m = options_.metrics.get()) {
       m->commit_latency().Observe(static_cast<double>(micros) / 1e6);
-      m->log_position().Set(static_cast<double>(processor_.applied_seq()));
+      m->log_position().Set(static_cast<double>(processor_.committed_seq()));
       m->queue_depth().Set(static_cast<double>(queue_.depth()));
       // Counted per group: Events() takes a lock.
       std::map<std::pair<int, std::string>, uint64_t> tally;
@@ -536,24 +622,27 @@ class HubImpl final : public Hub {
     }
     for (auto& job : jobs) {
       Status s = store_->CreateCheckpoint(job->out_dir);
-      uint64_t seq = processor_.applied_seq();
+      uint64_t seq = processor_.committed_seq();
       if (s.ok()) spdlog::info("backup written to {} (log position {})", job->out_dir, seq);
       else spdlog::error("backup to {} failed: {}", job->out_dir, s.message());
       job->done.set_value({s, seq});
     }
   }
 
-  // Writer thread (and Run after the writer stopped).
+  // Writer thread (and Run after the writer stopped). The checkpoint holds
+  // every group committed before it.
   Status MaybeCheckpoint(bool force) {
-    uint64_t seq = processor_.applied_seq();
-    if (seq == checkpointed_seq_) return Status::Ok();
+    if (processor_.committed_seq() == checkpointed_seq_) return Status::Ok();
     auto now = SteadyClock::now();
     if (!force && events_since_checkpoint_ < options_.checkpoint_every_events &&
         now - last_checkpoint_ < options_.checkpoint_interval)
       return Status::Ok();
+    AwaitView();
     Status s;
+    uint64_t seq = 0;
     {
       std::shared_lock lock(view_mutex_);
+      seq = processor_.applied_seq();
       s = SaveViewCheckpoint(*store_, view_, seq);
     }
     if (s.ok()) {
@@ -580,7 +669,7 @@ class HubImpl final : public Hub {
     last_retention_check_ = now;
     const int64_t cutoff = options_.clock->NowSeconds() - options_.retention.count();
     const uint64_t first = store_->first_event_seq();
-    auto keep_from = RetentionKeepFrom(*store_, cutoff, processor_.applied_seq());
+    auto keep_from = RetentionKeepFrom(*store_, cutoff, processor_.committed_seq());
     if (!keep_from.ok()) return keep_from.status();
     if (*keep_from <= first) return Status::Ok();
     // A restart replays only the log after the view's checkpoint, so the
@@ -654,6 +743,7 @@ class HubImpl final : public Hub {
       } else if (frames.size() != 1) {
         reply.set_error("malformed query: expected one lscb.v1.QueryRequest frame");
       } else {
+        AwaitView();
         std::shared_lock lock(view_mutex_);
         AnswerQuery(frames[0], view_, *options_.boards, processor_.applied_seq(), options_.publish_filter,
                     options_.allow_raw_queries && MayReadRaw(principal), &reply);
@@ -770,8 +860,13 @@ class HubImpl final : public Hub {
   std::unique_ptr<store::Store> store_;
   mutable std::shared_mutex view_mutex_;
   IndicatorView view_;  // guarded by view_mutex_
-  IngestProcessor processor_;  // writer thread only
+  IngestProcessor processor_;  // ProcessGroup: writer thread; ApplyToView: view thread
   IngestQueue queue_;
+  ViewQueue view_queue_;  // writer -> view thread
+  // Notified when the view thread has applied updates (AwaitView).
+  mutable std::mutex view_seq_mu_;
+  mutable std::condition_variable view_seq_cv_;
+  std::atomic<bool> view_stopped_{false};
   int wake_fd_;  // the writer wakes the receiver with it
   transport::Context ctx_;
   std::unique_ptr<transport::Server> ingest_;   // receiver (Run) thread only
@@ -788,7 +883,7 @@ class HubImpl final : public Hub {
   std::shared_ptr<AuditLog> audit_;                          // thread-safe
   BoundEndpoints endpoints_;
   std::atomic<bool> stop_{false};
-  std::thread query_thread_, writer_thread_, feed_thread_;
+  std::thread query_thread_, writer_thread_, view_thread_, feed_thread_;
   std::mutex replies_mu_;
   std::deque<Reply> replies_;          // guarded by replies_mu_
   std::deque<Reply> pending_replies_;  // receiver thread only

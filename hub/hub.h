@@ -83,6 +83,9 @@ struct HubOptions {
   // Fault injection for tests: called before each store commit; a non-OK
   // status fails the commit (see store::Options::before_commit).
   std::function<Status()> before_commit;
+  // For tests: called by the view's thread before it applies committed
+  // groups (acks do not wait for it; queries do).
+  std::function<void()> before_view_update;
   // Time source; the system clock when null.
   const Clock* clock = nullptr;
   // Boards known to the hub; the built-in London table when null.

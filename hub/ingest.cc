@@ -91,7 +91,8 @@ Result<EventFacts> IngestProcessor::FactsOfEntry(uint64_t seq, std::string* prin
   return ValidateEvent(env, *boards_, INT64_MAX / 2);
 }
 
-Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<IncomingEvent>& events) {
+Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<IncomingEvent>& events,
+                                                            ViewUpdate* deferred) {
   const int64_t now = clock_.NowSeconds();
   if (!audit_) {
     auto log = AuditLog::Open(store_);
@@ -102,11 +103,8 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   group_agencies_.assign(events.size(), std::string());
   store::WriteSet writes;
   std::unordered_map<std::string, Pending> pending;
-  struct ViewOp {
-    EventFacts after;
-    std::optional<EventFacts> before;
-  };
-  std::vector<ViewOp> ops;
+  ViewUpdate update;
+  std::vector<ViewUpdate::Op>& ops = update.ops;
   uint64_t next_seq = store_.last_event_seq();
   uint64_t next_dead = store_.last_dead_letter_id();
   IngestCounters delta;
@@ -308,15 +306,14 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     Status s = store_.Commit(writes);
     if (!s.ok()) return s;
   }
-  {
-    std::unique_lock lock(view_mutex_);
-    for (const auto& op : ops) {
-      if (op.before) view_.Replace(*op.before, op.after);
-      else view_.Apply(op.after);
-    }
-    applied_seq_ = next_seq;
-    IndicatorView::Changes changes = view_.TakeChanges();
-    if (changes_sink_ && !changes.empty()) changes_sink_(changes);
+  committed_seq_.store(next_seq, std::memory_order_release);
+  update.seq = next_seq;
+  if (deferred) {
+    *deferred = std::move(update);
+  } else {
+    std::vector<ViewUpdate> now_applied;
+    now_applied.push_back(std::move(update));
+    ApplyToView(now_applied);
   }
   counters_.accepted += delta.accepted;
   counters_.duplicate += delta.duplicate;
@@ -324,6 +321,20 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   counters_.merged += delta.merged;
   counters_.rejected += delta.rejected;
   return acks;
+}
+
+void IngestProcessor::ApplyToView(std::vector<ViewUpdate>& updates) {
+  if (updates.empty()) return;
+  std::unique_lock lock(view_mutex_);
+  for (const ViewUpdate& u : updates) {
+    for (const auto& op : u.ops) {
+      if (op.before) view_.Replace(*op.before, op.after);
+      else view_.Apply(op.after);
+    }
+  }
+  applied_seq_.store(std::max(applied_seq(), updates.back().seq), std::memory_order_release);
+  IndicatorView::Changes changes = view_.TakeChanges();
+  if (changes_sink_ && !changes.empty()) changes_sink_(changes);
 }
 
 Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
@@ -365,7 +376,7 @@ Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {
     } else {
       view_.Apply(*facts);
     }
-    applied_seq_ = seq;
+    applied_seq_.store(seq, std::memory_order_release);
     ++*replayed;
     return true;
   });

@@ -30,12 +30,24 @@
 // the view only then. If the commit fails, nothing is applied and the caller
 // must not ack; the senders will re-send.
 //
-// Thread safety: one thread calls ProcessGroup. The view is updated under
-// `view_mutex` (exclusive), which readers share.
+// The view can also be brought up to date after the acks have gone: given a
+// ViewUpdate, ProcessGroup leaves the view alone and fills it in, and
+// ApplyToView applies such updates, in the order of their groups, later (on
+// another thread). Deciding never reads the view, only the store, so the
+// next group can be decided meanwhile. committed_seq() is then ahead of
+// applied_seq() until the updates are applied.
+//
+// Thread safety: one thread calls ProcessGroup (and ReplayLog), one thread
+// at a time calls ApplyToView; applied_seq() and committed_seq() may be read
+// from any thread. The view is updated under `view_mutex` (exclusive), which
+// readers share.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -61,6 +73,17 @@ struct IngestCounters {
   uint64_t accepted = 0, duplicate = 0, amended = 0, merged = 0, rejected = 0;
 };
 
+// What one committed group changes in the view.
+struct ViewUpdate {
+  struct Op {
+    EventFacts after;
+    std::optional<EventFacts> before;  // an amendment: the version it replaces
+  };
+  std::vector<Op> ops;
+  uint64_t seq = 0;  // the log position once applied
+  size_t size() const { return ops.size(); }
+};
+
 class IngestProcessor final {
  public:
   IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
@@ -68,8 +91,15 @@ class IngestProcessor final {
                   const Clock& clock);
 
   // Decides, commits and applies one group. On success, one ack per event
-  // (index = position in `events`).
-  Result<std::vector<lscb::v1::EventAck>> ProcessGroup(const std::vector<IncomingEvent>& events);
+  // (index = position in `events`). With `deferred`, the group is committed
+  // but not applied: *deferred receives what it changes in the view, for
+  // ApplyToView.
+  Result<std::vector<lscb::v1::EventAck>> ProcessGroup(const std::vector<IncomingEvent>& events,
+                                                       ViewUpdate* deferred = nullptr);
+  // Applies committed groups' updates, oldest first, under one exclusive
+  // hold of the view's lock. REQUIRES: every group committed before them
+  // has been applied.
+  void ApplyToView(std::vector<ViewUpdate>& updates);
 
   // Rebuilds the view from the log entries after `from_seq` (used at start).
   // From the start of a log that retention shortened, entries amending a
@@ -95,8 +125,13 @@ class IngestProcessor final {
     changes_sink_ = std::move(sink);
   }
   // The last log position applied to the view.
-  uint64_t applied_seq() const { return applied_seq_; }
-  void set_applied_seq(uint64_t s) { applied_seq_ = s; }
+  uint64_t applied_seq() const { return applied_seq_.load(std::memory_order_acquire); }
+  void set_applied_seq(uint64_t s) {
+    applied_seq_.store(s, std::memory_order_release);
+    if (committed_seq_.load() < s) committed_seq_.store(s);
+  }
+  // The last log position committed (at least applied_seq()).
+  uint64_t committed_seq() const { return std::max(committed_seq_.load(std::memory_order_acquire), applied_seq()); }
 
  private:
   // The facts of a log entry and, when `principal` is given, who sent it.
@@ -110,7 +145,7 @@ class IngestProcessor final {
   const Clock& clock_;
   IngestCounters counters_;
   std::vector<std::string> group_agencies_;
-  uint64_t applied_seq_ = 0;
+  std::atomic<uint64_t> applied_seq_{0}, committed_seq_{0};
   std::shared_ptr<const AccessPolicy> access_;
   std::shared_ptr<AuditLog> audit_;
   size_t max_event_bytes_ = 1 << 20;

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <set>
 #include <regex>
 #include <sstream>
@@ -273,6 +274,43 @@ TEST(Operations, EventsSentRightAfterARestartMeetTheHistoriesOfTheirChildren) {
   Deliver(hub, Encode(kReferralsLater));
   EXPECT_EQ(Rereferrals(hub, "FY2008-09"), 1);
   EXPECT_EQ(AllSnapshots(hub), reference);
+}
+
+// An ack goes out once its group is committed, without waiting for the
+// indicator view; a query sent after it still sees the event's figures.
+TEST(Operations, AcksDoNotWaitForTheViewButQueriesAfterThemSeeTheirEvents) {
+  TempDir dir;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> held{0};
+  hub::HubOptions o;
+  o.before_view_update = [&] {
+    ++held;
+    released.wait();
+  };
+  RunningHub hub(dir / "hub", o);
+  struct Release {
+    std::promise<void>& p;
+    bool done = false;
+    void operator()() {
+      if (!done) p.set_value();
+      done = true;
+    }
+    ~Release() { (*this)(); }  // never leave the view's thread waiting
+  } open_view{release};
+
+  // Every event is acknowledged while the view's thread is held.
+  auto results = Send(hub, Encode(kReferralsBefore));
+  ASSERT_FALSE(results.empty());
+  for (const auto& r : results) EXPECT_EQ(r.outcome, lscb::v1::ACCEPTED);
+  while (held.load() == 0) std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(hub.stats().events_committed, results.size());
+
+  // A query waits for the view to catch up with what was acknowledged.
+  auto answer = std::async(std::launch::async, [&] { return Rereferrals(hub, "FY2007-08"); });
+  EXPECT_EQ(answer.wait_for(300ms), std::future_status::timeout);
+  open_view();
+  EXPECT_EQ(answer.get(), 1);
 }
 
 // A checkpoint whose children's histories turn out to be damaged once the
