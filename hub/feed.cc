@@ -88,6 +88,7 @@ void FeedPublisher::PublishDue() {
   IndicatorView::GatherCache gathered;
   uint64_t gathered_at = 0;
   for (const std::string& topic : topics_) {
+    if (!pub_.Wanted(topic)) continue;
     TopicStatus& st = status_[topic];
     const bool due = now - st.last_sent >= options_.min_interval;  // at most once per interval
     bool dirty = false;

@@ -55,7 +55,10 @@ class FeedPublisher final {
   // Publishes what is due. Called by the feed thread (which owns `pub`).
   // Only the periods marked since a topic was last sent are recomputed: the
   // view's figures are gathered under its (shared) lock; disclosure control
-  // and serialisation run after it is released.
+  // and serialisation run after it is released. A topic nobody has
+  // subscribed to (Publisher::Wanted) is neither computed nor sent: its marks
+  // wait for a subscriber, whose first update then brings every period that
+  // changed since the topic was last sent.
   void PublishDue();
   // Every topic the hub publishes: each board and each region.
   const std::vector<std::string>& topics() const { return topics_; }

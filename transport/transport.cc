@@ -1,5 +1,7 @@
 #include "transport/transport.h"
 
+#include <algorithm>
+
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -75,8 +77,15 @@ Result<std::optional<Frames>> ReceiveFrames(zmq::socket_t& s, Millis timeout, st
 
 }  // namespace
 
+// Two I/O threads: the live feed's connections have one of their own, so
+// that a burst of feed updates to a subscriber does not hold up ingest
+// batches and acks, which the other one carries (ZMQ_AFFINITY).
+constexpr int kIoThreads = 2;
+constexpr uint64_t kServerIoThread = 1u << 0;
+constexpr uint64_t kFeedIoThread = 1u << 1;
+
 struct Context::Impl {
-  zmq::context_t ctx{1};
+  zmq::context_t ctx{kIoThreads};
 };
 
 Context::Context() : impl_(std::make_unique<Impl>()) {}
@@ -96,6 +105,7 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
   try {
     auto impl = std::make_unique<Impl>();
     impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::router);
+    impl->socket.set(zmq::sockopt::affinity, kServerIoThread);
     impl->socket.set(zmq::sockopt::router_mandatory, 1);
     impl->socket.set(zmq::sockopt::sndhwm, options.high_water_mark);
     impl->socket.set(zmq::sockopt::rcvhwm, options.high_water_mark);
@@ -227,6 +237,10 @@ Result<std::optional<Frames>> Subscriber::Receive(Millis timeout) {
 struct Publisher::Impl {
   zmq::socket_t socket;
   bool manual = false;
+  std::vector<std::string> wanted;  // prefixes subscribed to, each once
+  void Want(const std::string& prefix) {
+    if (std::find(wanted.begin(), wanted.end(), prefix) == wanted.end()) wanted.push_back(prefix);
+  }
 };
 
 Publisher::Publisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -237,8 +251,9 @@ Result<std::unique_ptr<Publisher>> Publisher::Bind(Context& ctx, const std::stri
   try {
     auto impl = std::make_unique<Impl>();
     impl->manual = options.authorise_subscriptions;
-    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()),
-                                 impl->manual ? zmq::socket_type::xpub : zmq::socket_type::pub);
+    // XPUB rather than PUB: subscriptions are seen (Wanted).
+    impl->socket = zmq::socket_t(*static_cast<zmq::context_t*>(ctx.native()), zmq::socket_type::xpub);
+    impl->socket.set(zmq::sockopt::affinity, kFeedIoThread);
     impl->socket.set(zmq::sockopt::linger, 0);
     if (impl->manual) impl->socket.set(zmq::sockopt::xpub_manual, 1);
     SetCurveServer(impl->socket, options.curve_secret_key, options.zap_domain);
@@ -263,12 +278,12 @@ Status Publisher::Publish(const std::string& topic, const std::string& payload) 
   }
 }
 
-// With ZMQ_XPUB_MANUAL, each received message is one subscription (first
-// byte 1) or unsubscription (0) followed by the topic prefix; setting
-// ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE right after receiving it applies it to the
-// subscriber it came from, and to no other.
+// Each received message is one subscription (first byte 1) or
+// unsubscription (0) followed by the topic prefix. Without ZMQ_XPUB_MANUAL it
+// has taken effect already (and only a prefix nobody had is passed on); with
+// it, setting ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE right after receiving it
+// applies it to the subscriber it came from, and to no other.
 Result<size_t> Publisher::HandleSubscriptions(const SubscriptionCheck& allow) {
-  if (!impl_->manual) return size_t{0};
   size_t refused = 0;
   try {
     for (int i = 0; i < 10000; ++i) {
@@ -282,17 +297,29 @@ Result<size_t> Publisher::HandleSubscriptions(const SubscriptionCheck& allow) {
       if (m.size() < 1) continue;
       const char* data = static_cast<const char*>(m.data());
       std::string topic(data + 1, m.size() - 1);
-      if (data[0] == 0) {
+      if (!impl_->manual) {
+        if (data[0] == 1) impl_->Want(topic);
+      } else if (data[0] == 0) {
         impl_->socket.set(zmq::sockopt::unsubscribe, topic);
       } else if (data[0] == 1) {
-        if (allow && allow(UserIdOf(m), topic)) impl_->socket.set(zmq::sockopt::subscribe, topic);
-        else ++refused;
+        if (allow && allow(UserIdOf(m), topic)) {
+          impl_->socket.set(zmq::sockopt::subscribe, topic);
+          impl_->Want(topic);
+        } else {
+          ++refused;
+        }
       }
     }
     return refused;
   } catch (const zmq::error_t& e) {
     return FromZmq(e, "taking feed subscriptions");
   }
+}
+
+bool Publisher::Wanted(std::string_view topic) const {
+  for (const std::string& prefix : impl_->wanted)
+    if (topic.starts_with(prefix)) return true;
+  return false;
 }
 
 }  // namespace lscb::transport

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -19,6 +20,8 @@ namespace lscb::transport {
 using Frames = std::vector<std::string>;
 using Millis = std::chrono::milliseconds;
 
+// Two I/O threads: one carries the servers' connections (ingest and query),
+// the other the live feed's.
 class Context final {
  public:
   Context();
@@ -146,13 +149,12 @@ struct PublisherOptions {
   // domain.
   std::string curve_secret_key;
   std::string zap_domain;
-  // Subscriptions take effect only when HandleSubscriptions allows them (an
-  // XPUB socket with ZMQ_XPUB_MANUAL). Off: a PUB socket, every
-  // subscription takes effect.
+  // Subscriptions take effect only when HandleSubscriptions allows them
+  // (ZMQ_XPUB_MANUAL). Off: every subscription takes effect.
   bool authorise_subscriptions = false;
 };
 
-// A PUB (or XPUB) socket for the live feed.
+// An XPUB socket for the live feed.
 class Publisher final {
  public:
   static Result<std::unique_ptr<Publisher>> Bind(Context& ctx, const std::string& endpoint,
@@ -161,14 +163,21 @@ class Publisher final {
   const std::string& endpoint() const { return endpoint_; }
   Status Publish(const std::string& topic, const std::string& payload);
 
-  // With authorise_subscriptions: takes the (un)subscriptions waiting and
-  // asks `allow(user_id, topic_prefix)` about each subscription; only
-  // allowed ones take effect (for that subscriber alone). `user_id` is the
-  // one the ZAP handler gave the subscriber. Unsubscriptions always take
-  // effect. Returns the number of subscriptions refused. Without
-  // authorise_subscriptions: does nothing.
+  // Takes the (un)subscriptions waiting; call it regularly, from the thread
+  // that publishes. With authorise_subscriptions, asks `allow(user_id,
+  // topic_prefix)` about each subscription; only allowed ones take effect
+  // (for that subscriber alone). `user_id` is the one the ZAP handler gave
+  // the subscriber. Unsubscriptions always take effect. Returns the number
+  // of subscriptions refused (always 0 without authorise_subscriptions,
+  // where `allow` is not called).
   using SubscriptionCheck = std::function<bool(const std::string& user_id, const std::string& topic_prefix)>;
   Result<size_t> HandleSubscriptions(const SubscriptionCheck& allow);
+
+  // Whether a subscription that took effect since Bind, as seen by
+  // HandleSubscriptions, matches `topic`: what nobody ever asked for need
+  // not be computed. A subscription once seen is never forgotten, so a topic
+  // stays wanted after its subscribers leave.
+  bool Wanted(std::string_view topic) const;
 
  private:
   struct Impl;

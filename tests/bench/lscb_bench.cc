@@ -99,6 +99,7 @@ struct IngestConfig {
   bool keep = false;
   std::string label;
   std::string trace_file;  // one line per batch: connection, sent (µs after start), latency (µs)
+  bool subscribe = false;  // a live-feed subscriber to every topic during the run
 };
 
 struct ConnResult {
@@ -276,9 +277,9 @@ int RunIngest(const IngestConfig& cfg) {
   }
   std::string data_dir = tmp + "/data";
   std::string ingest = "tcp://127.0.0.1:" + std::to_string(FreePort());
+  const std::string feed = "tcp://127.0.0.1:" + std::to_string(FreePort());
   std::vector<std::string> argv = SplitWords(cfg.hub_prefix);
-  argv.insert(argv.end(), {hub_bin, "--data-dir", data_dir, "--ingest", ingest, "--feed",
-                           "tcp://127.0.0.1:" + std::to_string(FreePort()), "--query",
+  argv.insert(argv.end(), {hub_bin, "--data-dir", data_dir, "--ingest", ingest, "--feed", feed, "--query",
                            "tcp://127.0.0.1:" + std::to_string(FreePort()), "--http", "off"});
   argv.insert(argv.end(), cfg.hub_args.begin(), cfg.hub_args.end());
   int rc = 0;
@@ -298,6 +299,27 @@ int RunIngest(const IngestConfig& cfg) {
     Clock::time_point start{};
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(cfg.timeout_s));
+    // The live feed's subscriber, in a context of its own, like a Board's
+    // client: counts the updates and their bytes.
+    std::atomic<bool> feed_done{false};
+    uint64_t feed_updates = 0, feed_bytes = 0;
+    std::thread feed_thread;
+    if (cfg.subscribe) {
+      feed_thread = std::thread([&] {
+        zmq::context_t sub_ctx(1);
+        zmq::socket_t sub(sub_ctx, zmq::socket_type::sub);
+        sub.set(zmq::sockopt::linger, 0);
+        sub.set(zmq::sockopt::subscribe, "");
+        sub.set(zmq::sockopt::rcvtimeo, 100);
+        sub.connect(feed);
+        while (!feed_done.load()) {
+          std::vector<zmq::message_t> parts;
+          if (!zmq::recv_multipart(sub, std::back_inserter(parts))) continue;
+          ++feed_updates;
+          for (const auto& m : parts) feed_bytes += m.size();
+        }
+      });
+    }
     std::vector<std::thread> threads;
     for (int c = 0; c < cfg.connections; ++c)
       threads.emplace_back(RunPublisher, std::ref(ctx), ingest, std::cref(set), std::cref(cfg), c, std::ref(ready),
@@ -308,6 +330,8 @@ int RunIngest(const IngestConfig& cfg) {
     go.count_down();
     for (auto& t : threads) t.join();
     const double client_cpu = SelfCpuSeconds() - client_cpu0;
+    feed_done.store(true);
+    if (feed_thread.joinable()) feed_thread.join();
 
     Clock::time_point end = start;
     std::vector<int64_t> lat;
@@ -370,6 +394,9 @@ int RunIngest(const IngestConfig& cfg) {
               {"amended", outcomes[lscb::v1::AMENDED]},
               {"merged", outcomes[lscb::v1::MERGED]},
               {"rejected", outcomes[lscb::v1::REJECTED]},
+              {"feed_subscriber", cfg.subscribe},
+              {"feed_updates", feed_updates},
+              {"feed_bytes", feed_bytes},
               {"bad_acks", bad},
               {"hub_exit", stop_rc},
               {"ok", ok},
@@ -401,6 +428,10 @@ int RunIngest(const IngestConfig& cfg) {
         static_cast<unsigned long long>(result["amended"].get<uint64_t>()),
         static_cast<unsigned long long>(result["rejected"].get<uint64_t>()),
         result["ok"].get<bool>() ? "OK" : "NOT OK");
+    if (cfg.subscribe)
+      std::printf("  feed subscriber (every topic): %llu updates, %.1f MiB\n",
+                  static_cast<unsigned long long>(result["feed_updates"].get<uint64_t>()),
+                  static_cast<double>(result["feed_bytes"].get<uint64_t>()) / 1048576.0);
     if (result.contains("error")) std::printf("  error: %s\n", result["error"].get<std::string>().c_str());
   }
   return rc;
@@ -818,6 +849,7 @@ struct Group {
     std::string c = buf;
     double rate = r.value("rate", 0.0);
     if (rate > 0) c += ", " + Thousands(rate) + " ev/s offered";
+    if (r.value("feed_subscriber", false)) c += ", a feed subscriber to every topic";
     if (r.contains("events") && r.value("resends", 0) > 0)
       c += ", " + Fmt(100.0 * r.value("resends", 0) / r.value("events", 1), 0) + "% re-sends";
     return c;
@@ -926,6 +958,7 @@ int main(int argc, char** argv) {
   ingest->add_flag("--json", ic.json, "print one JSON line");
   ingest->add_option("--label", ic.label, "a name for this run, copied into the JSON line");
   ingest->add_option("--trace", ic.trace_file, "write each batch's send time and ack latency to this file");
+  ingest->add_flag("--subscribe", ic.subscribe, "subscribe to every topic of the live feed during the run");
 
   RttConfig rc;
   auto* rtt = app.add_subcommand("zmq-rtt", "raw DEALER -> ROUTER echo round trip");

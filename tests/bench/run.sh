@@ -13,6 +13,8 @@
 #   one-in-flight   lscb-hub W=1, batch of 1  vs  JetStream sync  vs  raw
 #                   ZeroMQ DEALER->ROUTER echo with one in flight
 #   latency-20k     both at a fixed 20,000 events/s offered: ack latency
+#   latency-20k-feed  lscb-hub alone, the same with a live-feed subscriber to
+#                   every topic (the hub computes only topics someone wants)
 #
 # and prints a markdown table of the medians with the ratios. Every server
 # listens on 127.0.0.1 only and is stopped at the end of its run; every run
@@ -33,7 +35,7 @@ while (($#)); do
   case "$1" in
     --reps) REPS="$2"; shift 2 ;;
     --quick) QUICK=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--reps N] [--quick]" >&2; exit 2 ;;
   esac
 done
@@ -111,6 +113,8 @@ js_one()   { run one-in-flight "$NATS" --nats-server "$NATS_SERVER" --events "$R
 zmq_one()  { run one-in-flight "$BENCH" zmq-rtt --messages "$RTT_EVENTS" --window 1 --bytes 300; }
 hub_rate() { run latency-20k "$BENCH" ingest --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
                --connections "$HUB_RATE_P" --window 1000 --batch "$HUB_RATE_B" --rate "$RATE"; }
+hub_feed() { run latency-20k-feed "$BENCH" ingest --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
+               --connections "$HUB_RATE_P" --window 1000 --batch "$HUB_RATE_B" --rate "$RATE" --subscribe; }
 js_rate()  { run latency-20k "$NATS" --nats-server "$NATS_SERVER" --events "$RATE_EVENTS" --resend 0.1 \
                --mode async --max-pending 4000 --rate "$RATE"; }
 
@@ -118,9 +122,9 @@ start=$(date +%s)
 for ((i = 1; i <= REPS; i++)); do
   echo "round $i of $REPS" >&2
   if ((i % 2)); then
-    hub_tp; js_tp; hub_one; js_one; zmq_one; hub_rate; js_rate
+    hub_tp; js_tp; hub_one; js_one; zmq_one; hub_rate; js_rate; hub_feed
   else
-    js_tp; hub_tp; zmq_one; js_one; hub_one; js_rate; hub_rate
+    js_tp; hub_tp; zmq_one; js_one; hub_one; js_rate; hub_rate; hub_feed
   fi
 done
 echo "done in $(($(date +%s) - start)) s" >&2

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 #include <shared_mutex>
 
 #include "adapters/adapter.h"
@@ -179,6 +180,71 @@ TEST(Feed, AnEventRepublishesOnlyItsPeriods) {
 
 // The publisher recomputes only the periods an event touched, and sends
 // what a subscriber needs: the same snapshots as recomputing everything.
+// Takes subscriptions until one matches `topic` (at most 10 s).
+bool AwaitSubscription(transport::Publisher& pub, const std::string& topic) {
+  for (int i = 0; i < 1000 && !pub.Wanted(topic); ++i) {
+    EXPECT_TRUE(pub.HandleSubscriptions({}).ok());
+    std::this_thread::sleep_for(10ms);
+  }
+  return pub.Wanted(topic);
+}
+
+// What nobody has subscribed to is not computed; a subscriber arriving
+// later is sent every period that changed meanwhile.
+TEST(Feed, TopicsNobodySubscribedToWaitForASubscriber) {
+  auto boards = BoardRegistry::Default();
+  hub::IndicatorView view(boards, hub::DefaultDefinitions());
+  std::shared_mutex mu;
+  uint64_t seq = 0;
+  transport::Context ctx;
+  auto pub = transport::Publisher::Bind(ctx, "tcp://127.0.0.1:*");
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  hub::FeedOptions fo;
+  fo.min_interval = 0ms;
+  fo.heartbeat_interval = 1h;
+  hub::FeedPublisher publisher(**pub, view, mu, [&] { return seq; }, boards, nullptr, fo);
+  auto apply = [&](const lscb::testing::EventSpec& spec) {
+    std::unique_lock lock(mu);
+    auto facts = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards, INT64_MAX / 2);
+    ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+    view.Apply(*facts);
+    ++seq;
+    publisher.MarkDirty(view.TakeChanges());
+  };
+  apply({.kind = "csc.contact", .record_id = "c1", .when = "2007-05-10", .label = "police"});
+  publisher.PublishDue();
+  apply({.kind = "csc.contact", .record_id = "c2", .when = "2007-08-10", .label = "police"});
+  publisher.PublishDue();
+  EXPECT_EQ(publisher.snapshots_computed(), 0u);
+
+  // Greenwich only (its prefix matches no other topic).
+  transport::Context sub_ctx;  // closed first (see ThePublisherRecomputesOnlyTheTouchedPeriods)
+  auto sub = transport::Subscriber::Connect(sub_ctx, (*pub)->endpoint(), {"E09000011"});
+  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+  ASSERT_TRUE(AwaitSubscription(**pub, "E09000011"));
+  EXPECT_FALSE((*pub)->Wanted("E12000007"));
+  publisher.PublishDue();
+  // 2007-05, 2007-Q2 (Apr-Jun: Q1 of the financial year), 2007-08, the
+  // second quarter and the financial year: every period either event touched.
+  std::set<std::string> periods;
+  for (int i = 0; i < 50 && periods.empty(); ++i) {
+    auto got = (*sub)->Receive(100ms);
+    ASSERT_TRUE(got.ok());
+    if (!got->has_value()) continue;
+    ASSERT_EQ((*got)->size(), 2u);
+    EXPECT_EQ((**got)[0], "E09000011");
+    lscb::v1::FeedUpdate u;
+    ASSERT_TRUE(u.ParseFromString((**got)[1]));
+    EXPECT_EQ(u.sequence(), 2u);
+    for (const auto& snap : u.snapshots()) periods.insert(snap.period());
+  }
+  EXPECT_EQ(publisher.snapshots_computed(), periods.size()) << "only Greenwich's periods were computed";
+  std::set<std::string> expected;
+  for (const Period& p : view.PeriodsWithData("E09000011")) expected.insert(p.ToString());
+  EXPECT_EQ(periods, expected);
+  EXPECT_GE(periods.size(), 5u);
+}
+
 TEST(Feed, ThePublisherRecomputesOnlyTheTouchedPeriods) {
   auto boards = BoardRegistry::Default();
   hub::IndicatorView view(boards, hub::DefaultDefinitions());
@@ -191,6 +257,13 @@ TEST(Feed, ThePublisherRecomputesOnlyTheTouchedPeriods) {
   fo.min_interval = 0ms;
   fo.heartbeat_interval = 1h;
   hub::FeedPublisher publisher(**pub, view, mu, [&] { return seq; }, boards, nullptr, fo);
+  // Someone listens to every topic. In a context of its own, closed before
+  // the publisher's: libzmq may abort when a subscriber's connection closes
+  // midway through a message from a publisher closing too.
+  transport::Context sub_ctx;
+  auto sub = transport::Subscriber::Connect(sub_ctx, (*pub)->endpoint(), {""});
+  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
+  ASSERT_TRUE(AwaitSubscription(**pub, "E09000011"));
   auto apply = [&](const lscb::testing::EventSpec& spec) {
     std::unique_lock lock(mu);
     auto facts = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards, INT64_MAX / 2);
