@@ -178,57 +178,73 @@ TEST(Feed, AnEventRepublishesOnlyItsPeriods) {
   EXPECT_EQ(StateText(**fresh), StateText(**early));
 }
 
-// The publisher recomputes only the periods an event touched, and sends
-// what a subscriber needs: the same snapshots as recomputing everything.
-// Takes subscriptions until one matches `topic` (at most 10 s).
-bool AwaitSubscription(transport::Publisher& pub, const std::string& topic) {
-  for (int i = 0; i < 1000 && !pub.Wanted(topic); ++i) {
-    EXPECT_TRUE(pub.HandleSubscriptions({}).ok());
-    std::this_thread::sleep_for(10ms);
+// A FeedPublisher on a view of its own, with a real publisher socket.
+class PublisherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto bound = transport::Publisher::Bind(ctx_, "tcp://127.0.0.1:*");
+    ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+    pub_ = std::move(bound.value());
+    hub::FeedOptions fo;
+    fo.min_interval = 0ms;
+    fo.heartbeat_interval = 1h;
+    publisher_ = std::make_unique<hub::FeedPublisher>(*pub_, view_, mu_, [this] { return seq_; }, boards_, nullptr, fo);
   }
-  return pub.Wanted(topic);
-}
+
+  void Apply(const lscb::testing::EventSpec& spec) {
+    std::unique_lock lock(mu_);
+    auto facts = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards_, INT64_MAX / 2);
+    ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+    view_.Apply(*facts);
+    ++seq_;
+    publisher_->MarkDirty(view_.TakeChanges());
+  }
+
+  // A subscriber to `prefix`, once the publisher has taken its subscription
+  // (at most 10 s). It has a context of its own, closed before the
+  // publisher's: libzmq may abort when a subscriber's connection closes
+  // midway through a message from a publisher closing too.
+  transport::Subscriber* Subscribe(const std::string& prefix, const std::string& topic) {
+    auto sub = transport::Subscriber::Connect(sub_ctx_, pub_->endpoint(), {prefix});
+    EXPECT_TRUE(sub.ok()) << sub.status().ToString();
+    if (!sub.ok()) return nullptr;
+    sub_ = std::move(sub.value());
+    for (int i = 0; i < 1000 && !pub_->Wanted(topic); ++i) {
+      EXPECT_TRUE(pub_->HandleSubscriptions({}).ok());
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_TRUE(pub_->Wanted(topic));
+    return sub_.get();
+  }
+
+  std::shared_ptr<const BoardRegistry> boards_ = BoardRegistry::Default();
+  hub::IndicatorView view_{boards_, hub::DefaultDefinitions()};
+  std::shared_mutex mu_;
+  uint64_t seq_ = 0;
+  transport::Context ctx_;
+  std::unique_ptr<transport::Publisher> pub_;
+  std::unique_ptr<hub::FeedPublisher> publisher_;
+  transport::Context sub_ctx_;
+  std::unique_ptr<transport::Subscriber> sub_;
+};
 
 // What nobody has subscribed to is not computed; a subscriber arriving
 // later is sent every period that changed meanwhile.
-TEST(Feed, TopicsNobodySubscribedToWaitForASubscriber) {
-  auto boards = BoardRegistry::Default();
-  hub::IndicatorView view(boards, hub::DefaultDefinitions());
-  std::shared_mutex mu;
-  uint64_t seq = 0;
-  transport::Context ctx;
-  auto pub = transport::Publisher::Bind(ctx, "tcp://127.0.0.1:*");
-  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
-  hub::FeedOptions fo;
-  fo.min_interval = 0ms;
-  fo.heartbeat_interval = 1h;
-  hub::FeedPublisher publisher(**pub, view, mu, [&] { return seq; }, boards, nullptr, fo);
-  auto apply = [&](const lscb::testing::EventSpec& spec) {
-    std::unique_lock lock(mu);
-    auto facts = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards, INT64_MAX / 2);
-    ASSERT_TRUE(facts.ok()) << facts.status().ToString();
-    view.Apply(*facts);
-    ++seq;
-    publisher.MarkDirty(view.TakeChanges());
-  };
-  apply({.kind = "csc.contact", .record_id = "c1", .when = "2007-05-10", .label = "police"});
-  publisher.PublishDue();
-  apply({.kind = "csc.contact", .record_id = "c2", .when = "2007-08-10", .label = "police"});
-  publisher.PublishDue();
-  EXPECT_EQ(publisher.snapshots_computed(), 0u);
+TEST_F(PublisherTest, TopicsNobodySubscribedToWaitForASubscriber) {
+  Apply({.kind = "csc.contact", .record_id = "c1", .when = "2007-05-10", .label = "police"});
+  publisher_->PublishDue();
+  Apply({.kind = "csc.contact", .record_id = "c2", .when = "2007-08-10", .label = "police"});
+  publisher_->PublishDue();
+  EXPECT_EQ(publisher_->snapshots_computed(), 0u);
 
   // Greenwich only (its prefix matches no other topic).
-  transport::Context sub_ctx;  // closed first (see ThePublisherRecomputesOnlyTheTouchedPeriods)
-  auto sub = transport::Subscriber::Connect(sub_ctx, (*pub)->endpoint(), {"E09000011"});
-  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
-  ASSERT_TRUE(AwaitSubscription(**pub, "E09000011"));
-  EXPECT_FALSE((*pub)->Wanted("E12000007"));
-  publisher.PublishDue();
-  // 2007-05, 2007-Q2 (Apr-Jun: Q1 of the financial year), 2007-08, the
-  // second quarter and the financial year: every period either event touched.
+  transport::Subscriber* sub = Subscribe("E09000011", "E09000011");
+  ASSERT_NE(sub, nullptr);
+  EXPECT_FALSE(pub_->Wanted("E12000007"));
+  publisher_->PublishDue();
   std::set<std::string> periods;
   for (int i = 0; i < 50 && periods.empty(); ++i) {
-    auto got = (*sub)->Receive(100ms);
+    auto got = sub->Receive(100ms);
     ASSERT_TRUE(got.ok());
     if (!got->has_value()) continue;
     ASSERT_EQ((*got)->size(), 2u);
@@ -238,60 +254,39 @@ TEST(Feed, TopicsNobodySubscribedToWaitForASubscriber) {
     EXPECT_EQ(u.sequence(), 2u);
     for (const auto& snap : u.snapshots()) periods.insert(snap.period());
   }
-  EXPECT_EQ(publisher.snapshots_computed(), periods.size()) << "only Greenwich's periods were computed";
+  // Every period either event touched (two months, their quarters, the
+  // financial year), and nothing of any other topic was computed.
+  EXPECT_EQ(publisher_->snapshots_computed(), periods.size());
   std::set<std::string> expected;
-  for (const Period& p : view.PeriodsWithData("E09000011")) expected.insert(p.ToString());
+  for (const Period& p : view_.PeriodsWithData("E09000011")) expected.insert(p.ToString());
   EXPECT_EQ(periods, expected);
   EXPECT_GE(periods.size(), 5u);
 }
 
-TEST(Feed, ThePublisherRecomputesOnlyTheTouchedPeriods) {
-  auto boards = BoardRegistry::Default();
-  hub::IndicatorView view(boards, hub::DefaultDefinitions());
-  std::shared_mutex mu;
-  uint64_t seq = 0;
-  transport::Context ctx;
-  auto pub = transport::Publisher::Bind(ctx, "tcp://127.0.0.1:*");
-  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
-  hub::FeedOptions fo;
-  fo.min_interval = 0ms;
-  fo.heartbeat_interval = 1h;
-  hub::FeedPublisher publisher(**pub, view, mu, [&] { return seq; }, boards, nullptr, fo);
-  // Someone listens to every topic. In a context of its own, closed before
-  // the publisher's: libzmq may abort when a subscriber's connection closes
-  // midway through a message from a publisher closing too.
-  transport::Context sub_ctx;
-  auto sub = transport::Subscriber::Connect(sub_ctx, (*pub)->endpoint(), {""});
-  ASSERT_TRUE(sub.ok()) << sub.status().ToString();
-  ASSERT_TRUE(AwaitSubscription(**pub, "E09000011"));
-  auto apply = [&](const lscb::testing::EventSpec& spec) {
-    std::unique_lock lock(mu);
-    auto facts = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards, INT64_MAX / 2);
-    ASSERT_TRUE(facts.ok()) << facts.status().ToString();
-    view.Apply(*facts);
-    ++seq;
-    publisher.MarkDirty(view.TakeChanges());
-  };
+// The publisher recomputes only the periods an event touched, and sends
+// what a subscriber needs: the same snapshots as recomputing everything.
+TEST_F(PublisherTest, ThePublisherRecomputesOnlyTheTouchedPeriods) {
+  ASSERT_NE(Subscribe("", "E09000011"), nullptr);  // someone listens to every topic
   // Greenwich: three months in three quarters of one financial year.
   for (const char* when : {"2007-05-10", "2007-08-10", "2007-11-10"})
-    apply({.kind = "csc.contact", .record_id = std::string("c-") + when, .when = when, .label = "police"});
-  publisher.PublishDue();
-  const uint64_t first = publisher.snapshots_computed();
+    Apply({.kind = "csc.contact", .record_id = std::string("c-") + when, .when = when, .label = "police"});
+  publisher_->PublishDue();
+  const uint64_t first = publisher_->snapshots_computed();
   // 7 periods for Greenwich and 7 for London; every other topic has none.
   EXPECT_EQ(first, 14u);
 
-  apply({.kind = "csc.contact", .record_id = "c-more", .when = "2007-08-20", .label = "school"});
-  publisher.PublishDue();
-  EXPECT_EQ(publisher.snapshots_computed() - first, 6u) << "2007-08, 2007-Q3 and FY2007-08, board and region";
+  Apply({.kind = "csc.contact", .record_id = "c-more", .when = "2007-08-20", .label = "school"});
+  publisher_->PublishDue();
+  EXPECT_EQ(publisher_->snapshots_computed() - first, 6u) << "2007-08, 2007-Q3 and FY2007-08, board and region";
 
   // Nothing changed: nothing computed.
-  publisher.PublishDue();
-  EXPECT_EQ(publisher.snapshots_computed() - first, 6u);
+  publisher_->PublishDue();
+  EXPECT_EQ(publisher_->snapshots_computed() - first, 6u);
 
   // A plan started in May is open at the end of every later period.
-  apply({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "x", .label = "neglect"});
-  publisher.PublishDue();
-  EXPECT_EQ(publisher.snapshots_computed() - first, 6u + 14u);
+  Apply({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "x", .label = "neglect"});
+  publisher_->PublishDue();
+  EXPECT_EQ(publisher_->snapshots_computed() - first, 6u + 14u);
 }
 
 TEST(Feed, HeartbeatsWhenNothingChanges) {
