@@ -555,10 +555,6 @@ class HubImpl final : public Hub {
     ViewUpdate update;
     auto acks = processor_.ProcessGroup(events, &update);
     if (!acks.ok()) return acks.status();
-    // Applied by the view's thread while the acks go out and the next group
-    // is decided.
-    if (!update.ops.empty() && !view_queue_.Push(std::move(update)))
-      return Status::Internal("the view's applier has stopped");
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t0).count();
     size_t at = 0;
     std::vector<Reply> replies;
@@ -581,6 +577,12 @@ class HubImpl final : public Hub {
       std::lock_guard lock(replies_mu_);
       for (auto& r : replies) replies_.push_back(std::move(r));
     }
+    Wake();  // the acks go out
+    // Applied by the view's thread while the next group is decided. (The
+    // queue is closed only once this thread has stopped; if it were not, the
+    // view would miss the group until a restart replays it from the log.)
+    if (!update.ops.empty() && !view_queue_.Push(std::move(update)))
+      spdlog::error("ingest: the indicator view's thread has stopped; a restart brings the view up to date");
     {
       std::lock_guard lock(stats_mu_);
       stats_.groups_committed += 1;
@@ -600,7 +602,6 @@ class HubImpl final : public Hub {
         m->Events(static_cast<lscb::v1::Outcome>(key.first), key.second).Inc(n);
     }
     events_since_checkpoint_ += events.size();
-    Wake();
     // The feed learnt what changed from the processor, under the view's lock.
     return Status::Ok();
   }
