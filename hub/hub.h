@@ -3,8 +3,13 @@
 //
 // Threads: Run() is the receiver (it owns the ingest socket: reads batches
 // into a bounded queue and sends acks); a writer thread takes groups from the
-// queue, decides and commits them and saves checkpoints; a query thread owns
-// the query socket. Stop() may be called from any thread.
+// queue, decides and commits them, hands the acks to the receiver and the
+// group's changes to the view's thread, and saves checkpoints; the view's
+// thread applies them to the indicator view, in order; a query thread owns
+// the query socket and answers only once the view reflects every group
+// committed before the query (as do RawSnapshot and log_position); the feed
+// thread, at a lower priority, publishes the topics someone subscribed to.
+// Stop() may be called from any thread.
 #pragma once
 
 #include <atomic>
@@ -28,7 +33,7 @@ struct HubOptions {
   std::string data_dir;
   // Where agencies' adapters send events (ROUTER).
   std::string ingest_endpoint = "tcp://127.0.0.1:7401";
-  // Where the live indicator feed is published (PUB).
+  // Where the live indicator feed is published (XPUB).
   std::string feed_endpoint = "tcp://127.0.0.1:7402";
   // Where snapshots are asked for (ROUTER).
   std::string query_endpoint = "tcp://127.0.0.1:7403";
