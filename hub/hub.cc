@@ -558,9 +558,12 @@ class HubImpl final : public Hub {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t0).count();
     size_t at = 0;
     std::vector<Reply> replies;
+    replies.reserve(batches.size());
+    google::protobuf::Arena arena;  // the acks of the group, freed at once
     for (const Batch& b : batches) {
-      lscb::v1::BatchAck reply;
+      auto& reply = *google::protobuf::Arena::CreateMessage<lscb::v1::BatchAck>(&arena);
       reply.set_batch_id(b.batch_id);
+      reply.mutable_acks()->Reserve(static_cast<int>(b.events()));
       for (size_t i = 0; i < b.events(); ++i) {
         auto* a = reply.add_acks();
         *a = (*acks)[at++];

@@ -21,8 +21,16 @@ using lscb::v1::Outcome;
 // What the group has decided so far for one record key.
 struct Pending {
   store::IdempotencyRecord rec;
-  EventFacts facts;
-  std::string principal;  // who sent the version held
+  size_t op;                   // the view update whose `after` is the version held
+  std::string_view principal;  // who sent it (lives as long as the group's events)
+};
+
+// The version held of a record an event names: decided earlier in the group
+// or read from the store.
+struct Prior {
+  store::IdempotencyRecord rec;
+  const EventFacts* facts;
+  std::string_view principal;
 };
 
 // Text from a sender for the audit log: at most `n` bytes.
@@ -103,6 +111,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   group_agencies_.assign(events.size(), std::string());
   store::WriteSet writes;
   std::unordered_map<std::string, Pending> pending;
+  pending.reserve(events.size());
   ViewUpdate update;
   std::vector<ViewUpdate::Op>& ops = update.ops;
   uint64_t next_seq = store_.last_event_seq();
@@ -203,9 +212,11 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     std::string key = store::IdempotencyKey(env.source(), env.source_event_id());
     auto hash = ContentHash(events[i].bytes);
 
-    std::optional<Pending> prior;
+    std::optional<Prior> prior;
+    std::optional<EventFacts> stored;  // the version held, read from the store
+    std::string stored_sender;
     if (auto it = pending.find(key); it != pending.end()) {
-      prior = it->second;
+      prior = Prior{it->second.rec, &ops[it->second.op].after, it->second.principal};
     } else {
       auto rec = store_.GetIdempotency(key);
       if (!rec.ok()) return rec.status();
@@ -233,10 +244,10 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
         continue;
       }
       if (rec->has_value()) {
-        std::string sender;
-        auto old = FactsOfEntry((*rec)->seq, &sender);
+        auto old = FactsOfEntry((*rec)->seq, &stored_sender);
         if (!old.ok()) return old.status();
-        prior = Pending{**rec, *old, std::move(sender)};
+        stored = std::move(*old);
+        prior = Prior{**rec, &*stored, stored_sender};
       }
     }
     // A record belongs to the principal that sent it (records sent in
@@ -253,17 +264,17 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       continue;
     }
     // A return older than the one held changes nothing.
-    if (prior && facts->kind == EventKind::kReturn && prior->facts.kind == EventKind::kReturn &&
+    if (prior && facts->kind == EventKind::kReturn && prior->facts->kind == EventKind::kReturn &&
         std::make_pair(facts->ret.revision, facts->ret.read_at) <
-            std::make_pair(prior->facts.ret.revision, prior->facts.ret.read_at)) {
+            std::make_pair(prior->facts->ret.revision, prior->facts->ret.read_at)) {
       ack.set_outcome(lscb::v1::DUPLICATE);
-      ack.set_reason("superseded by revision " + std::to_string(prior->facts.ret.revision));
+      ack.set_reason("superseded by revision " + std::to_string(prior->facts->ret.revision));
       ++delta.duplicate;
       audit("duplicate", ack.reason());
       continue;
     }
     if (prior) {
-      for (const auto& k : LinkKeys(prior->facts)) {
+      for (const auto& k : LinkKeys(*prior->facts)) {
         writes.DeleteLinkKey(k);
         added_links.erase(k);
         deleted_links.insert(k);
@@ -285,8 +296,13 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     entry.SerializeToString(&entry_bytes);
     writes.PutEvent(rec.seq, entry_bytes);
     writes.PutIdempotency(key, rec);
-    pending.insert_or_assign(std::move(key), Pending{rec, *facts, std::string(events[i].principal)});
-    ops.push_back({std::move(*facts), prior ? std::optional<EventFacts>(std::move(prior->facts)) : std::nullopt});
+    // The version replaced is copied before ops may grow (prior->facts can
+    // point into it).
+    std::optional<EventFacts> before;
+    if (stored) before = std::move(*stored);
+    else if (prior) before = *prior->facts;
+    ops.push_back({std::move(*facts), std::move(before)});
+    pending.insert_or_assign(std::move(key), Pending{rec, ops.size() - 1, events[i].principal});
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;

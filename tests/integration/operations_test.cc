@@ -85,8 +85,10 @@ TEST(Operations, ABackupTakenMidImportRestoresThatMomentAndTheRestCompletesIt) {
   auto events = Encode(adapters::SyntheticCscEventsCsv(4000, 21));
   hub::HubOptions o;
   o.max_group_events = 64;
+  // A slow disk: the import's 63 groups take at least 630 ms, so a backup
+  // asked for once a few groups are in lands mid-import.
   o.before_commit = [] {
-    std::this_thread::sleep_for(3ms);  // a slow disk, so the backup lands mid-import
+    std::this_thread::sleep_for(10ms);
     return Status::Ok();
   };
   std::string final_view;
@@ -95,7 +97,7 @@ TEST(Operations, ABackupTakenMidImportRestoresThatMomentAndTheRestCompletesIt) {
     RunningHub hub(dir / "hub", o);
     ASSERT_TRUE(hub.ok());
     std::thread import([&] { Deliver(hub, events); });
-    std::this_thread::sleep_for(300ms);
+    for (int i = 0; i < 3000 && hub.stats().groups_committed < 5; ++i) std::this_thread::sleep_for(10ms);
     hub::HubOptions admin;
     admin.data_dir = dir / "hub";
     admin.query_endpoint = hub.endpoints().query;
