@@ -576,6 +576,14 @@ class HubImpl final : public Hub {
       r.frames.push_back(reply.SerializeAsString());
       replies.push_back(std::move(r));
     }
+    // Counted before the acks go out, so that a sender that has its acks
+    // finds its events counted.
+    {
+      std::lock_guard lock(stats_mu_);
+      stats_.groups_committed += 1;
+      stats_.events_committed += events.size();
+      stats_.commit_micros_total += static_cast<uint64_t>(micros);
+    }
     {
       std::lock_guard lock(replies_mu_);
       for (auto& r : replies) replies_.push_back(std::move(r));
@@ -586,12 +594,6 @@ class HubImpl final : public Hub {
     // view would miss the group until a restart replays it from the log.)
     if (!update.ops.empty() && !view_queue_.Push(std::move(update)))
       spdlog::error("ingest: the indicator view's thread has stopped; a restart brings the view up to date");
-    {
-      std::lock_guard lock(stats_mu_);
-      stats_.groups_committed += 1;
-      stats_.events_committed += events.size();
-      stats_.commit_micros_total += static_cast<uint64_t>(micros);
-    }
     if (HubMetrics* m = options_.metrics.get()) {
       m->commit_latency().Observe(static_cast<double>(micros) / 1e6);
       m->log_position().Set(static_cast<double>(processor_.committed_seq()));
