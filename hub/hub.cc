@@ -301,9 +301,8 @@ class HubImpl final : public Hub {
     req.mutable_snapshot()->set_period(period);
     req.mutable_snapshot()->set_raw(true);
     lscb::v1::QueryReply reply;
-    AwaitView();
     {
-      std::shared_lock lock(view_mutex_);
+      auto lock = CurrentView();
       AnswerQuery(req.SerializeAsString(), view_, *options_.boards, processor_.applied_seq(), nullptr, true, &reply);
     }
     if (!reply.error().empty()) return Status::InvalidArgument(reply.error());
@@ -474,6 +473,12 @@ class HubImpl final : public Hub {
     if (processor_.applied_seq() >= target) return;
     std::unique_lock lock(view_seq_mu_);
     view_seq_cv_.wait(lock, [&] { return processor_.applied_seq() >= target || view_stopped_.load(); });
+  }
+
+  // AwaitView, then the view's lock, shared.
+  std::shared_lock<std::shared_mutex> CurrentView() const {
+    AwaitView();
+    return std::shared_lock(view_mutex_);
   }
 
   // The writer: decides and commits groups of batches, hands their changes
@@ -666,11 +671,10 @@ class HubImpl final : public Hub {
     if (!force && events_since_checkpoint_ < options_.checkpoint_every_events &&
         now - last_checkpoint_ < options_.checkpoint_interval)
       return Status::Ok();
-    AwaitView();
     Status s;
     uint64_t seq = 0;
     {
-      std::shared_lock lock(view_mutex_);
+      auto lock = CurrentView();
       seq = processor_.applied_seq();
       s = SaveViewCheckpoint(*store_, view_, seq);
     }
@@ -772,8 +776,7 @@ class HubImpl final : public Hub {
       } else if (frames.size() != 1) {
         reply.set_error("malformed query: expected one lscb.v1.QueryRequest frame");
       } else {
-        AwaitView();
-        std::shared_lock lock(view_mutex_);
+        auto lock = CurrentView();
         AnswerQuery(frames[0], view_, *options_.boards, processor_.applied_seq(), options_.publish_filter,
                     options_.allow_raw_queries && MayReadRaw(principal), &reply);
       }
@@ -860,11 +863,7 @@ class HubImpl final : public Hub {
   // principal may read every topic it matches (prefix match). In plaintext
   // every one does; they are taken so that the feed knows what is wanted.
   void HandleSubscriptions() {
-    if (!options_.access) {
-      auto taken = feed_->HandleSubscriptions({});
-      if (!taken.ok()) spdlog::debug("feed subscriptions: {}", taken.status().message());
-      return;
-    }
+    // (In plaintext the publisher takes every subscription without asking.)
     auto refused = feed_->HandleSubscriptions([this](const std::string& user, const std::string& prefix) {
       const std::string principal = PrincipalOf(user);
       size_t matched = 0;

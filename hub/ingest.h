@@ -126,10 +126,7 @@ class IngestProcessor final {
   }
   // The last log position applied to the view.
   uint64_t applied_seq() const { return applied_seq_.load(std::memory_order_acquire); }
-  void set_applied_seq(uint64_t s) {
-    applied_seq_.store(s, std::memory_order_release);
-    if (committed_seq_.load() < s) committed_seq_.store(s);
-  }
+  void set_applied_seq(uint64_t s) { applied_seq_.store(s, std::memory_order_release); }
   // The last log position committed (at least applied_seq()).
   uint64_t committed_seq() const { return std::max(committed_seq_.load(std::memory_order_acquire), applied_seq()); }
 
