@@ -51,26 +51,24 @@ int RunAudit(const AuditOptions& o, std::ostream& out, std::ostream& err) {
   }
   size_t bad = 0;
   Status s = (*store)->ScanAudit(hub::AuditKey(*since, 0), [&](std::string_view, std::string_view value) {
-    auto r = hub::DecodeAuditRecord(value);
-    if (!r.ok()) {
-      ++bad;
-      return true;
-    }
-    if (!o.principal.empty() && r->principal != o.principal) return true;
-    if (o.format == "jsonl") {
-      out << hub::AuditRecordToJson(*r) << "\n";
-    } else {
-      out << FormatInstant(r->time) << '\t' << r->principal << '\t' << r->action << '\t' << r->outcome << '\t'
-          << r->source << '\t' << r->source_event_id << '\t' << r->kind << '\t' << r->board << '\t' << r->period
-          << '\t' << (r->raw ? "raw" : "") << '\t' << r->reason << "\n";
-    }
+    Status decoded = hub::DecodeAuditValue(value, [&](const hub::AuditRecord& r) {
+      if (!o.principal.empty() && r.principal != o.principal) return;
+      if (o.format == "jsonl") {
+        out << hub::AuditRecordToJson(r) << "\n";
+      } else {
+        out << FormatInstant(r.time) << '\t' << r.principal << '\t' << r.action << '\t' << r.outcome << '\t'
+            << r.source << '\t' << r.source_event_id << '\t' << r.kind << '\t' << r.board << '\t' << r.period
+            << '\t' << (r.raw ? "raw" : "") << '\t' << r.reason << "\n";
+      }
+    });
+    if (!decoded.ok()) ++bad;
     return true;
   });
   if (!s.ok()) {
     err << "lscb audit: " << s.message() << "\n";
     return 1;
   }
-  if (bad > 0) err << "lscb audit: " << bad << " record(s) could not be read\n";
+  if (bad > 0) err << "lscb audit: " << bad << " stored entr" << (bad == 1 ? "y" : "ies") << " could not be read in full\n";
   return 0;
 }
 

@@ -11,15 +11,22 @@ namespace lscb::hub {
 namespace {
 
 void AppendEscaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\\': out += "\\\\"; break;
-      default: out += c;
+  // Most fields need no escape: append them in runs.
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char* escaped;
+    switch (s[i]) {
+      case '\t': escaped = "\\t"; break;
+      case '\n': escaped = "\\n"; break;
+      case '\r': escaped = "\\r"; break;
+      case '\\': escaped = "\\\\"; break;
+      default: continue;
     }
+    out.append(s.data() + run, i - run);
+    out.append(escaped, 2);
+    run = i + 1;
   }
+  out.append(s.data() + run, s.size() - run);
 }
 
 bool Unescape(std::string_view in, std::string& out) {
@@ -120,6 +127,19 @@ Result<AuditRecord> DecodeAuditRecord(std::string_view value) {
   return r;
 }
 
+Status DecodeAuditValue(std::string_view value, const std::function<void(const AuditRecord&)>& fn) {
+  size_t line = 1;
+  while (true) {
+    const size_t end = value.find('\n');
+    auto r = DecodeAuditRecord(value.substr(0, end));
+    if (!r.ok()) return Status::InvalidArgument("line " + std::to_string(line) + ": " + r.status().message());
+    fn(*r);
+    if (end == std::string_view::npos) return Status::Ok();
+    value.remove_prefix(end + 1);
+    ++line;
+  }
+}
+
 std::string AuditRecordToJson(const AuditRecord& r) {
   std::string out = "{\"time\":" + std::to_string(r.time);
   auto field = [&](const char* name, const std::string& v) {
@@ -177,13 +197,10 @@ Result<std::shared_ptr<AuditLog>> AuditLog::Open(store::Store& store) {
 
 std::array<char, 16> AuditLog::NextKey(int64_t time) { return AuditKeyBytes(time, next_seq_.fetch_add(1)); }
 
-void AuditLog::Stage(store::WriteSet& writes, const AuditRecord& r) {
-  // An ingest group stages one record per event: reuse the buffer.
-  thread_local std::string value;
-  value.clear();
-  AppendAuditRecord(value, r);
-  const auto key = NextKey(r.time);
-  writes.PutAudit({key.data(), key.size()}, value);
+void AuditLog::Stage(store::WriteSet& writes, int64_t time, std::string_view lines) {
+  if (lines.empty()) return;
+  const auto key = NextKey(time);
+  writes.PutAudit({key.data(), key.size()}, lines);
 }
 
 Status AuditLog::Write(const AuditRecord& r) {

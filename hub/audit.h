@@ -12,14 +12,18 @@
 // after the last key found at start, and at least from the microseconds of
 // the system clock then, so a clock set back cannot repeat a key.
 //
-// Value (text, one line): "1" then the fields below, each preceded by a tab,
-// in this order; tab, newline, carriage return and backslash in a field are
-// written \t \n \r \\.
+// Value (text): one or more records, one per line, lines separated by a
+// newline. A record is "1" then the fields below, each preceded by a tab, in
+// this order; tab, newline, carriage return and backslash in a field are
+// written \t \n \r \\. The events of one ingest group share one value (one
+// line per event, in the group's order); a query, a connection or a
+// subscription has a value of its own.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,8 +52,12 @@ struct AuditRecord {
 std::string EncodeAuditRecord(const AuditRecord& r);
 // The same, appended to `out`.
 void AppendAuditRecord(std::string& out, const AuditRecord& r);
-// InvalidArgument when `value` is not an encoded record.
+// InvalidArgument when `value` is not one encoded record (one line).
 Result<AuditRecord> DecodeAuditRecord(std::string_view value);
+// Calls `fn` for each record of a stored value, in order. InvalidArgument,
+// naming the line, when one cannot be decoded (the records before it have
+// been passed to `fn`).
+Status DecodeAuditValue(std::string_view value, const std::function<void(const AuditRecord&)>& fn);
 // One JSON object on one line (no trailing newline).
 std::string AuditRecordToJson(const AuditRecord& r);
 
@@ -63,8 +71,10 @@ class AuditLog final {
   // Continues after the last record in `store`, which must outlive the log.
   static Result<std::shared_ptr<AuditLog>> Open(store::Store& store);
 
-  // Adds `r` to `writes` (committed with them).
-  void Stage(store::WriteSet& writes, const AuditRecord& r);
+  // Adds the records in `lines` (AppendAuditRecord, separated by '\n'), all
+  // of time `time`, to `writes` as one value (committed with them). Nothing
+  // when `lines` is empty.
+  void Stage(store::WriteSet& writes, int64_t time, std::string_view lines);
   // Writes `r` on its own.
   Status Write(const AuditRecord& r);
 

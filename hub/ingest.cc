@@ -150,9 +150,11 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   // malloc for each field; the group's messages are released at once.
   google::protobuf::Arena arena;
   lscb::v1::Envelope& env = *google::protobuf::Arena::CreateMessage<lscb::v1::Envelope>(&arena);
-  // One audit record per event decided, committed with it; its strings keep
-  // their room from one event to the next.
+  // One audit record per event decided, committed with it: one line each
+  // in the group's audit value. The record's strings keep their room from
+  // one event to the next.
   AuditRecord record;
+  std::string audit_lines;
   record.time = now;
   record.action = "event";
   lscb::v1::LogEntry entry;
@@ -170,7 +172,8 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       r.kind.assign(parsed ? Clipped(env.kind(), 40) : std::string_view());
       r.board.assign(parsed ? Clipped(env.board(), 40) : std::string_view());
       r.reason.assign(reason);
-      audit_->Stage(writes, r);
+      if (!audit_lines.empty()) audit_lines += '\n';
+      AppendAuditRecord(audit_lines, r);
     };
     auto reject = [&](const std::string& reason) {
       audit("rejected", reason);
@@ -318,6 +321,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     }
   }
 
+  audit_->Stage(writes, now, audit_lines);
   if (writes.count() > 0) {
     Status s = store_.Commit(writes);
     if (!s.ok()) return s;

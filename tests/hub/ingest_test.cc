@@ -153,6 +153,66 @@ TEST_F(IngestTest, AFailedCommitAcknowledgesAndCountsNothing) {
   EXPECT_EQ(Contacts(), "2");
 }
 
+// Every event decided is audited in its group's commit: one stored value
+// per group, one line per event, in the group's order.
+TEST_F(IngestTest, AGroupIsAuditedAsOneEntryWithALinePerEvent) {
+  auto a = Enc({.record_id = "c1"});
+  Send({a});
+  EXPECT_EQ(Send({Enc({.record_id = "c2"}), a, "not an envelope", Enc({.record_id = "c1", .label = "school"})}),
+            (std::vector<Outcome>{lscb::v1::ACCEPTED, lscb::v1::DUPLICATE, lscb::v1::REJECTED, lscb::v1::AMENDED}));
+  std::vector<std::vector<AuditRecord>> entries;
+  ASSERT_TRUE(store_
+                  ->ScanAudit("",
+                              [&](std::string_view, std::string_view value) {
+                                entries.emplace_back();
+                                Status s = DecodeAuditValue(
+                                    value, [&](const AuditRecord& r) { entries.back().push_back(r); });
+                                EXPECT_TRUE(s.ok()) << s.ToString();
+                                return true;
+                              })
+                  .ok());
+  ASSERT_EQ(entries.size(), 2u);
+  ASSERT_EQ(entries[0].size(), 1u);
+  EXPECT_EQ(entries[0][0].outcome, "accepted");
+  ASSERT_EQ(entries[1].size(), 4u);
+  std::vector<std::string> outcomes, ids;
+  for (const auto& r : entries[1]) {
+    outcomes.push_back(r.outcome);
+    ids.push_back(r.source_event_id);
+    EXPECT_EQ(r.principal, "test");
+    EXPECT_EQ(r.action, "event");
+  }
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"accepted", "duplicate", "rejected", "amended"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"c2", "c1", "", "c1"}));
+  EXPECT_NE(entries[1][2].reason.find("malformed"), std::string::npos);
+}
+
+TEST(AuditValue, LinesAreRecordsAndEscapesKeepAFieldOnItsLine) {
+  AuditRecord a;
+  a.time = 1180000000;
+  a.principal = "met\tcentral";
+  a.action = "event";
+  a.outcome = "rejected";
+  a.reason = "two\nlines\tand a \\ back\rslash";
+  AuditRecord b = a;
+  b.outcome = "accepted";
+  b.reason.clear();
+  std::string value = EncodeAuditRecord(a) + "\n" + EncodeAuditRecord(b);
+  std::vector<AuditRecord> got;
+  ASSERT_TRUE(DecodeAuditValue(value, [&](const AuditRecord& r) { got.push_back(r); }).ok());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].principal, a.principal);
+  EXPECT_EQ(got[0].reason, a.reason);
+  EXPECT_EQ(got[1].outcome, "accepted");
+  EXPECT_EQ(got[1].time, 1180000000);
+  // A damaged line is named; the records before it were read.
+  got.clear();
+  Status s = DecodeAuditValue(EncodeAuditRecord(a) + "\n1\tgarbage", [&](const AuditRecord& r) { got.push_back(r); });
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("line 2"), std::string::npos) << s.ToString();
+  EXPECT_EQ(got.size(), 1u);
+}
+
 TEST_F(IngestTest, ReplayingTheLogRebuildsTheSameView) {
   Send({Enc({.record_id = "c1", .label = "police"}), Enc({.kind = "csc.referral", .record_id = "r1"}),
         Enc({.kind = "csc.referral", .record_id = "r2", .when = "2007-09-01"})});

@@ -36,9 +36,8 @@ std::vector<hub::AuditRecord> ReadAudit(const std::string& data_dir) {
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   if (!store.ok()) return out;
   Status s = (*store)->ScanAudit("", [&](std::string_view, std::string_view v) {
-    auto r = hub::DecodeAuditRecord(v);
-    EXPECT_TRUE(r.ok());
-    if (r.ok()) out.push_back(*r);
+    Status decoded = hub::DecodeAuditValue(v, [&](const hub::AuditRecord& r) { out.push_back(r); });
+    EXPECT_TRUE(decoded.ok()) << decoded.ToString();
     return true;
   });
   EXPECT_TRUE(s.ok()) << s.ToString();
