@@ -192,6 +192,15 @@ class RocksStore final : public Store {
     }
     auto& impl = *writes.impl_;
     impl.batch.Clear();
+    // Idempotency keys arrive in random order; inserted in key order, each
+    // one's place in the memtable's skip list is found from the one before.
+    // The other families' keys already ascend. (Stable: a key written twice
+    // keeps its last value.)
+    auto key_less = [&](const WriteSet::Impl::Op& a, const WriteSet::Impl::Op& b) {
+      return (a.cf == kIdem) < (b.cf == kIdem) ||
+             ((a.cf == kIdem) == (b.cf == kIdem) && a.cf == kIdem && impl.Key(a).compare(impl.Key(b)) < 0);
+    };
+    std::stable_sort(impl.ops.begin(), impl.ops.end(), key_less);
     for (const auto& op : impl.ops) {
       rocksdb::ColumnFamilyHandle* cf = nullptr;
       if (op.cf == kAudit) {
