@@ -109,7 +109,9 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   }
   std::vector<EventAck> acks(events.size());
   group_agencies_.assign(events.size(), std::string());
-  store::WriteSet writes;
+  // Kept from one group to the next, so that its buffers keep their room.
+  store::WriteSet& writes = writes_;
+  writes.Clear();
   std::unordered_map<std::string, Pending> pending;
   pending.reserve(events.size());
   ViewUpdate update;
@@ -154,7 +156,8 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   // in the group's audit value. The record's strings keep their room from
   // one event to the next.
   AuditRecord record;
-  std::string audit_lines;
+  std::string& audit_lines = audit_lines_;
+  audit_lines.clear();
   record.time = now;
   record.action = "event";
   lscb::v1::LogEntry entry;

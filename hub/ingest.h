@@ -147,6 +147,9 @@ class IngestProcessor final {
   std::shared_ptr<AuditLog> audit_;
   size_t max_event_bytes_ = 1 << 20;
   std::function<void(const IndicatorView::Changes&)> changes_sink_;
+  // ProcessGroup's staging, reused from group to group.
+  store::WriteSet writes_;
+  std::string audit_lines_;
 };
 
 // The linkage index keys of an event (one per child token); none when the
