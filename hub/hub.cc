@@ -154,6 +154,74 @@ class ViewQueue {
   bool closed_ = false;             // guarded by mu_
 };
 
+// A group decided by the writer, on its way to the store.
+struct DecidedWork {
+  std::vector<Batch> batches;
+  std::vector<IncomingEvent> events;  // views of the batches' frames
+  DecidedGroup group;
+  SteadyClock::time_point started;    // when its decision began
+  bool handed_over = false;           // committed by the committing thread
+};
+
+// The group the writer handed to the committing thread: while it is
+// committed, the writer decides the next one (IngestProcessor::Decide, with
+// this group in flight).
+class CommitSlot {
+ public:
+  // Writer: hands `work` over. REQUIRES: the slot is empty (Wait).
+  void Put(std::unique_ptr<DecidedWork> work) {
+    {
+      std::lock_guard lock(mu_);
+      work_ = std::move(work);
+      busy_ = true;
+    }
+    cv_.notify_all();
+  }
+  // Writer: the group in the slot, or null; valid until Wait.
+  const DecidedGroup* InFlight() const { return work_ ? &work_->group : nullptr; }
+  // Writer: waits until the group in the slot (if any) has been committed
+  // or has failed, empties the slot and returns the outcome.
+  Status Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !busy_; });
+    work_.reset();
+    Status s = std::move(status_);
+    status_ = Status::Ok();
+    return s;
+  }
+  // Committing thread: the next group, or null once closed.
+  DecidedWork* Take() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return (busy_ && !taken_) || closed_; });
+    if (!busy_ || taken_) return nullptr;
+    taken_ = true;
+    return work_.get();
+  }
+  // Committing thread: done with the group Take returned.
+  void Done(Status s) {
+    {
+      std::lock_guard lock(mu_);
+      status_ = std::move(s);
+      busy_ = taken_ = false;
+    }
+    cv_.notify_all();
+  }
+  void Close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unique_ptr<DecidedWork> work_;  // set and reset by the writer only
+  bool busy_ = false, taken_ = false, closed_ = false;  // guarded by mu_
+  Status status_;                                         // guarded by mu_
+};
+
 class HubImpl final : public Hub {
  public:
   HubImpl(HubOptions options, std::unique_ptr<store::Store> store)
@@ -171,6 +239,8 @@ class HubImpl final : public Hub {
     ctx_.Shutdown();
     if (query_thread_.joinable()) query_thread_.join();
     if (writer_thread_.joinable()) writer_thread_.join();
+    commit_slot_.Close();
+    if (commit_thread_.joinable()) commit_thread_.join();
     view_queue_.Close();
     if (view_thread_.joinable()) view_thread_.join();
     if (feed_thread_.joinable()) feed_thread_.join();
@@ -337,6 +407,10 @@ class HubImpl final : public Hub {
       ::pthread_setname_np(::pthread_self(), "lscb-view");
       ApplyLoop();
     });
+    commit_thread_ = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "lscb-commit");
+      while (DecidedWork* w = commit_slot_.Take()) commit_slot_.Done(CommitAndAck(*w));
+    });
     writer_thread_ = std::thread([this] {
       ::pthread_setname_np(::pthread_self(), "lscb-writer");
       WriteLoop();
@@ -395,6 +469,8 @@ class HubImpl final : public Hub {
     stop_.store(true);
     queue_.Close();
     if (writer_thread_.joinable()) writer_thread_.join();
+    commit_slot_.Close();
+    if (commit_thread_.joinable()) commit_thread_.join();
     view_queue_.Close();
     if (view_thread_.joinable()) view_thread_.join();
     SendReplies();
@@ -487,20 +563,50 @@ class HubImpl final : public Hub {
     if (!AdoptDeferredChildren()) return;
     while (!stop_.load()) {
       std::vector<Batch> batches = queue_.PopGroup(options_.max_group_events, Millis(100));
-      if (!batches.empty()) {
-        Status s = CommitGroup(batches);
-        if (!s.ok()) {
-          spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send", s.message());
-          std::this_thread::sleep_for(Millis(200));
-        }
-      }
+      if (!batches.empty()) Ingest(std::move(batches));
+      // Checkpoints, backups and retention see whole groups, all committed.
+      if (!CheckpointDue(false) && !BackupsWaiting() && !RetentionCheckDue()) continue;
+      if (!commit_slot_.Wait().ok()) std::this_thread::sleep_for(Millis(200));
       Status cp = MaybeCheckpoint(false);
       if (!cp.ok()) spdlog::error("checkpoint failed (will retry): {}", cp.message());
       RunBackups();
       Status rt = MaybeApplyRetention();
       if (!rt.ok()) spdlog::error("retention: {} (will retry)", rt.message());
     }
+    (void)commit_slot_.Wait();
     RunBackups();
+  }
+
+  // Writer thread: decides a group while the one before it is committed,
+  // then hands it to the committing thread when more batches wait (so that
+  // the next is decided meanwhile), or commits it itself when none do (an
+  // ack sooner, with no hand-off).
+  void Ingest(std::vector<Batch> batches) {
+    auto work = std::make_unique<DecidedWork>();
+    work->batches = std::move(batches);
+    for (const Batch& b : work->batches)
+      for (size_t i = 1; i < b.frames.size(); ++i) work->events.push_back({b.frames[i], b.principal});
+    work->started = SteadyClock::now();
+    auto group = processor_.Decide(work->events, commit_slot_.InFlight(), [this] { return commit_slot_.Wait(); });
+    // A group is committed only after the one before it.
+    Status before = commit_slot_.Wait();
+    if (!group.ok() || !before.ok()) {
+      {
+        std::lock_guard lock(stats_mu_);
+        ++stats_.groups_failed;
+      }
+      spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send",
+                    group.ok() ? "the group before it could not be committed" : group.status().message());
+      std::this_thread::sleep_for(Millis(200));
+      return;
+    }
+    work->group = std::move(*group);
+    if (queue_.depth() > 0) {
+      work->handed_over = true;
+      commit_slot_.Put(std::move(work));
+    } else if (!CommitAndAck(*work).ok()) {
+      std::this_thread::sleep_for(Millis(200));
+    }
   }
 
   // Writer thread, before anything changes the view: the children's
@@ -552,15 +658,23 @@ class HubImpl final : public Hub {
     return Status::Ok();
   }
 
-  Status CommitGroup(const std::vector<Batch>& batches) {
-    std::vector<IncomingEvent> events;
-    for (const Batch& b : batches)
-      for (size_t i = 1; i < b.frames.size(); ++i) events.push_back({b.frames[i], b.principal});
-    auto t0 = SteadyClock::now();
-    ViewUpdate update;
-    auto acks = processor_.ProcessGroup(events, &update);
-    if (!acks.ok()) return acks.status();
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - t0).count();
+  // Writer or committing thread (one group at a time, in order): commits a
+  // decided group, then sends its acks and hands its changes to the view.
+  Status CommitAndAck(DecidedWork& work) {
+    Status committed = processor_.Commit(work.group);
+    if (!committed.ok()) {
+      {
+        std::lock_guard lock(stats_mu_);
+        ++stats_.groups_failed;
+      }
+      spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send", committed.message());
+      return committed;
+    }
+    const std::vector<Batch>& batches = work.batches;
+    const std::vector<IncomingEvent>& events = work.events;
+    const std::vector<lscb::v1::EventAck>* acks = &work.group.acks;
+    ViewUpdate& update = work.group.update;
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - work.started).count();
     size_t at = 0;
     std::vector<Reply> replies;
     replies.reserve(batches.size());
@@ -586,6 +700,7 @@ class HubImpl final : public Hub {
     {
       std::lock_guard lock(stats_mu_);
       stats_.groups_committed += 1;
+      if (work.handed_over) stats_.groups_overlapped += 1;
       stats_.events_committed += events.size();
       stats_.commit_micros_total += static_cast<uint64_t>(micros);
     }
@@ -605,7 +720,7 @@ class HubImpl final : public Hub {
       m->queue_depth().Set(static_cast<double>(queue_.depth()));
       // Counted per group: Events() takes a lock.
       std::map<std::pair<int, std::string>, uint64_t> tally;
-      const auto& agencies = processor_.group_agencies();
+      const auto& agencies = work.group.agencies;
       for (size_t i = 0; i < acks->size(); ++i)
         ++tally[{(*acks)[i].outcome(), i < agencies.size() ? agencies[i] : std::string()}];
       for (const auto& [key, n] : tally)
@@ -646,6 +761,11 @@ class HubImpl final : public Hub {
     }
   }
 
+  bool BackupsWaiting() {
+    std::lock_guard lock(jobs_mu_);
+    return !jobs_.empty();
+  }
+
   // Writer thread: backups asked for over the query socket run between
   // groups, so the copy holds whole groups only.
   void RunBackups() {
@@ -663,14 +783,19 @@ class HubImpl final : public Hub {
     }
   }
 
+  // Writer thread: something was committed since the last checkpoint and
+  // (unless forced) enough events or time have passed.
+  bool CheckpointDue(bool force) const {
+    if (processor_.committed_seq() == checkpointed_seq_) return false;
+    return force || events_since_checkpoint_ >= options_.checkpoint_every_events ||
+           SteadyClock::now() - last_checkpoint_ >= options_.checkpoint_interval;
+  }
+
   // Writer thread (and Run after the writer stopped). The checkpoint holds
   // every group committed before it.
   Status MaybeCheckpoint(bool force) {
-    if (processor_.committed_seq() == checkpointed_seq_) return Status::Ok();
+    if (!CheckpointDue(force)) return Status::Ok();
     auto now = SteadyClock::now();
-    if (!force && events_since_checkpoint_ < options_.checkpoint_every_events &&
-        now - last_checkpoint_ < options_.checkpoint_interval)
-      return Status::Ok();
     Status s;
     uint64_t seq = 0;
     {
@@ -692,12 +817,16 @@ class HubImpl final : public Hub {
     return s;
   }
 
+  bool RetentionCheckDue() const {
+    return options_.retention.count() > 0 &&
+           (!retention_checked_ || SteadyClock::now() - last_retention_check_ >= options_.retention_check_interval);
+  }
+
   // Writer thread: removes the log entries past retention, at start and
   // then every retention_check_interval.
   Status MaybeApplyRetention() {
-    if (options_.retention.count() <= 0) return Status::Ok();
+    if (!RetentionCheckDue()) return Status::Ok();
     const auto now = SteadyClock::now();
-    if (retention_checked_ && now - last_retention_check_ < options_.retention_check_interval) return Status::Ok();
     retention_checked_ = true;
     last_retention_check_ = now;
     const int64_t cutoff = options_.clock->NowSeconds() - options_.retention.count();
@@ -916,7 +1045,8 @@ class HubImpl final : public Hub {
   std::shared_ptr<AuditLog> audit_;                          // thread-safe
   BoundEndpoints endpoints_;
   std::atomic<bool> stop_{false};
-  std::thread query_thread_, writer_thread_, view_thread_, feed_thread_;
+  std::thread query_thread_, writer_thread_, commit_thread_, view_thread_, feed_thread_;
+  CommitSlot commit_slot_;  // writer -> committing thread
   std::mutex replies_mu_;
   std::deque<Reply> replies_;          // guarded by replies_mu_
   std::deque<Reply> pending_replies_;  // receiver thread only
@@ -930,7 +1060,7 @@ class HubImpl final : public Hub {
   HubStats stats_;  // guarded by stats_mu_
   // Writer thread only (and Run once the writer has stopped).
   uint64_t checkpointed_seq_ = 0;
-  uint64_t events_since_checkpoint_ = 0;
+  std::atomic<uint64_t> events_since_checkpoint_{0};  // also counted by the committing thread
   SteadyClock::time_point last_checkpoint_ = SteadyClock::now();
   bool retention_checked_ = false;
   SteadyClock::time_point last_retention_check_{};

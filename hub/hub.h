@@ -109,6 +109,12 @@ struct HubStats {
   uint64_t groups_committed = 0;
   uint64_t events_committed = 0;     // events decided in committed groups
   uint64_t commit_micros_total = 0;  // time spent deciding and committing groups
+  // Groups committed on the committing thread while the writer decided the
+  // next (under load; an idle writer commits its group itself).
+  uint64_t groups_overlapped = 0;
+  // Groups not committed (and not acknowledged): their commit failed, or
+  // they were decided after a group whose commit failed.
+  uint64_t groups_failed = 0;
   uint64_t log_start = 1;            // the first event log entry held (retention)
 };
 

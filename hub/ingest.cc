@@ -18,13 +18,6 @@ namespace {
 using lscb::v1::EventAck;
 using lscb::v1::Outcome;
 
-// What the group has decided so far for one record key.
-struct Pending {
-  store::IdempotencyRecord rec;
-  size_t op;                   // the view update whose `after` is the version held
-  std::string_view principal;  // who sent it (lives as long as the group's events)
-};
-
 // The version held of a record an event names: decided earlier in the group
 // or read from the store.
 struct Prior {
@@ -99,33 +92,53 @@ Result<EventFacts> IngestProcessor::FactsOfEntry(uint64_t seq, std::string* prin
   return ValidateEvent(env, *boards_, INT64_MAX / 2);
 }
 
-Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<IncomingEvent>& events,
-                                                            ViewUpdate* deferred) {
+Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& events,
+                                              const DecidedGroup* in_flight,
+                                              const std::function<Status()>& await_in_flight) {
   const int64_t now = clock_.NowSeconds();
   if (!audit_) {
     auto log = AuditLog::Open(store_);
     if (!log.ok()) return log.status();
     audit_ = *log;
   }
-  std::vector<EventAck> acks(events.size());
-  group_agencies_.assign(events.size(), std::string());
-  // Kept from one group to the next, so that its buffers keep their room.
-  store::WriteSet& writes = writes_;
+  DecidedGroup group;
+  std::vector<EventAck>& acks = group.acks;
+  acks.resize(events.size());
+  group.agencies.assign(events.size(), std::string());
+  {
+    std::lock_guard lock(spare_mu_);
+    if (!spare_writes_.empty()) {
+      group.writes = std::move(spare_writes_.back());
+      spare_writes_.pop_back();
+    }
+  }
+  if (!group.writes) group.writes = std::make_unique<store::WriteSet>();
+  store::WriteSet& writes = *group.writes;
   writes.Clear();
-  std::unordered_map<std::string, Pending> pending;
+  auto& pending = group.records;
   pending.reserve(events.size());
-  ViewUpdate update;
-  std::vector<ViewUpdate::Op>& ops = update.ops;
-  uint64_t next_seq = store_.last_event_seq();
-  uint64_t next_dead = store_.last_dead_letter_id();
-  IngestCounters delta;
+  std::vector<ViewUpdate::Op>& ops = group.update.ops;
+  uint64_t next_seq = in_flight ? in_flight->last_seq : store_.last_event_seq();
+  uint64_t next_dead = in_flight ? in_flight->last_dead_letter : store_.last_dead_letter_id();
+  IngestCounters& delta = group.counts;
   // Linkage keys written and deleted by this group so far.
   std::set<std::string> added_links, deleted_links;
+  // Once the group in flight is committed, the store holds all it wrote.
+  auto settle = [&]() -> Status {
+    if (!in_flight) return Status::Ok();
+    Status s = await_in_flight ? await_in_flight() : Status::Internal("no way to wait for the group in flight");
+    in_flight = nullptr;
+    return s;
+  };
 
   // Does `e` report an incident already held by another record?
   auto links_to_another = [&](const EventFacts& e) -> Result<bool> {
     LinkGroup g = LinkGroupOf(e);
     if (g != LinkGroup::kMissing && g != LinkGroup::kDomesticAbuse) return false;
+    if (in_flight && in_flight->writes_links) {
+      Status s = settle();
+      if (!s.ok()) return s;
+    }
     const int64_t w = LinkWindow(*definitions_, g);
     for (const ChildKey& t : e.tokens) {
       std::string from = LinkPrefix(g, e.board, t), to = from;
@@ -201,7 +214,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
       continue;
     }
     parsed = true;
-    group_agencies_[i] = env.agency();
+    group.agencies[i] = env.agency();
     // Authorisation comes first: a principal learns nothing about events it
     // may not send.
     if (access_) {
@@ -224,6 +237,22 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     if (auto it = pending.find(key); it != pending.end()) {
       prior = Prior{it->second.rec, &ops[it->second.op].after, it->second.principal};
     } else {
+      const DecidedGroup::Record* in_flight_version = nullptr;
+      if (in_flight) {
+        auto f = in_flight->records.find(key);
+        if (f != in_flight->records.end()) in_flight_version = &f->second;
+      }
+      if (in_flight_version) {
+        // The same bytes as the version in flight: a duplicate, as below.
+        if (!access_ && in_flight_version->rec.content_hash == hash) {
+          ack.set_outcome(lscb::v1::DUPLICATE);
+          ++delta.duplicate;
+          audit("duplicate", "");
+          continue;
+        }
+        Status s = settle();
+        if (!s.ok()) return s;
+      }
       auto rec = store_.GetIdempotency(key);
       if (!rec.ok()) return rec.status();
       // The same bytes again: without access control nothing else needs the
@@ -281,6 +310,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     }
     if (prior) {
       for (const auto& k : LinkKeys(*prior->facts)) {
+        group.writes_links = true;
         writes.DeleteLinkKey(k);
         added_links.erase(k);
         deleted_links.insert(k);
@@ -289,6 +319,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     auto merged = links_to_another(*facts);
     if (!merged.ok()) return merged.status();
     for (const auto& k : LinkKeys(*facts)) {
+      group.writes_links = true;
       writes.PutLinkKey(k);
       added_links.insert(k);
       deleted_links.erase(k);
@@ -308,7 +339,7 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
     if (stored) before = std::move(*stored);
     else if (prior) before = *prior->facts;
     ops.push_back({std::move(*facts), std::move(before)});
-    pending.insert_or_assign(std::move(key), Pending{rec, ops.size() - 1, events[i].principal});
+    pending.insert_or_assign(std::move(key), DecidedGroup::Record{rec, ops.size() - 1, events[i].principal});
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;
@@ -325,25 +356,44 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
   }
 
   audit_->Stage(writes, now, audit_lines);
-  if (writes.count() > 0) {
-    Status s = store_.Commit(writes);
+  group.last_seq = next_seq;
+  group.last_dead_letter = next_dead;
+  group.update.seq = next_seq;
+  return group;
+}
+
+Status IngestProcessor::Commit(DecidedGroup& group) {
+  if (group.writes && group.writes->count() > 0) {
+    Status s = store_.Commit(*group.writes);
     if (!s.ok()) return s;
   }
-  committed_seq_.store(next_seq, std::memory_order_release);
-  update.seq = next_seq;
+  committed_seq_.store(group.last_seq, std::memory_order_release);
+  counters_.accepted += group.counts.accepted;
+  counters_.duplicate += group.counts.duplicate;
+  counters_.amended += group.counts.amended;
+  counters_.merged += group.counts.merged;
+  counters_.rejected += group.counts.rejected;
+  if (group.writes) {
+    std::lock_guard lock(spare_mu_);
+    if (spare_writes_.size() < 2) spare_writes_.push_back(std::move(group.writes));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<IncomingEvent>& events,
+                                                            ViewUpdate* deferred) {
+  auto group = Decide(events);
+  if (!group.ok()) return group.status();
+  Status s = Commit(*group);
+  if (!s.ok()) return s;
   if (deferred) {
-    *deferred = std::move(update);
+    *deferred = std::move(group->update);
   } else {
     std::vector<ViewUpdate> now_applied;
-    now_applied.push_back(std::move(update));
+    now_applied.push_back(std::move(group->update));
     ApplyToView(now_applied);
   }
-  counters_.accepted += delta.accepted;
-  counters_.duplicate += delta.duplicate;
-  counters_.amended += delta.amended;
-  counters_.merged += delta.merged;
-  counters_.rejected += delta.rejected;
-  return acks;
+  return std::move(group->acks);
 }
 
 void IngestProcessor::ApplyToView(std::vector<ViewUpdate>& updates) {

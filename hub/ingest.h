@@ -30,6 +30,9 @@
 // the view only then. If the commit fails, nothing is applied and the caller
 // must not ack; the senders will re-send.
 //
+// ProcessGroup is Decide then Commit. Called apart, they let one thread
+// decide a group while another commits the group before it (see Decide).
+//
 // The view can also be brought up to date after the acks have gone: given a
 // ViewUpdate, ProcessGroup leaves the view alone and fills it in, and
 // ApplyToView applies such updates, in the order of their groups, later (on
@@ -37,8 +40,9 @@
 // next group can be decided meanwhile. committed_seq() is then ahead of
 // applied_seq() until the updates are applied.
 //
-// Thread safety: one thread calls ProcessGroup (and ReplayLog), one thread
-// at a time calls ApplyToView; applied_seq() and committed_seq() may be read
+// Thread safety: one thread calls Decide or ProcessGroup (and ReplayLog),
+// one thread at a time calls Commit, one thread at a time calls
+// ApplyToView; applied_seq() and committed_seq() may be read
 // from any thread. The view is updated under `view_mutex` (exclusive), which
 // readers share.
 #pragma once
@@ -47,10 +51,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/boards.h"
@@ -84,11 +90,56 @@ struct ViewUpdate {
   size_t size() const { return ops.size(); }
 };
 
+// A group decided and staged, not yet committed (IngestProcessor::Decide).
+struct DecidedGroup {
+  std::vector<lscb::v1::EventAck> acks;  // one per event, in order
+  ViewUpdate update;                      // what the group changes in the view
+  IngestCounters counts;
+  // The agency each event claimed (empty when it could not be decoded), for
+  // metrics.
+  std::vector<std::string> agencies;
+  // The log's last seq and the last dead-letter id once it is committed.
+  uint64_t last_seq = 0, last_dead_letter = 0;
+  bool writes_links = false;  // it adds or removes linkage keys
+  // The records it writes: idempotency key -> the version it holds (`op`:
+  // the view update whose `after` is that version; `principal` lives as
+  // long as the group's events).
+  struct Record {
+    store::IdempotencyRecord rec;
+    size_t op;
+    std::string_view principal;
+  };
+  std::unordered_map<std::string, Record> records;
+  std::unique_ptr<store::WriteSet> writes;
+};
+
 class IngestProcessor final {
  public:
   IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
                   std::shared_ptr<const BoardRegistry> boards, std::shared_ptr<const Definitions> definitions,
                   const Clock& clock);
+
+  // Decides one group and stages its writes, without committing.
+  //
+  // `in_flight`, when given, is the group decided before this one, whose
+  // commit may not have finished. It is taken as committed: this group's
+  // seqs follow its own. Before deciding an event that depends on it (an
+  // event of one of its records, or any event that links when it wrote
+  // linkage keys), Decide calls `await_in_flight`, which must return once
+  // that group's commit has finished, with its status; an error ends
+  // Decide with that error. Whatever Decide returns, a group decided on top
+  // of one whose commit failed must not be committed: the caller drops it
+  // (unacknowledged) and decides again from the store.
+  //
+  // The caller keeps `events` alive until the group is committed or
+  // dropped. Commit may run on another thread than Decide; `in_flight` is
+  // only read here, and Commit does not change what Decide reads of it
+  // (records, last_seq, last_dead_letter, writes_links).
+  Result<DecidedGroup> Decide(const std::vector<IncomingEvent>& events, const DecidedGroup* in_flight = nullptr,
+                              const std::function<Status()>& await_in_flight = {});
+  // Commits a decided group (atomically). On success it is counted and
+  // committed_seq() advances; on failure nothing was written.
+  Status Commit(DecidedGroup& group);
 
   // Decides, commits and applies one group. On success, one ack per event
   // (index = position in `events`). With `deferred`, the group is committed
@@ -116,9 +167,6 @@ class IngestProcessor final {
   void set_max_event_bytes(size_t n) { max_event_bytes_ = n; }
 
   const IngestCounters& counters() const { return counters_; }
-  // The agency each event of the last group claimed (empty when it could
-  // not be decoded), for metrics.
-  const std::vector<std::string>& group_agencies() const { return group_agencies_; }
   // Receives what changed in the view after each group (and replay), while
   // the view's lock is still held exclusively (IndicatorView::TakeChanges).
   void set_view_changes_sink(std::function<void(const IndicatorView::Changes&)> sink) {
@@ -141,15 +189,16 @@ class IngestProcessor final {
   std::shared_ptr<const Definitions> definitions_;
   const Clock& clock_;
   IngestCounters counters_;
-  std::vector<std::string> group_agencies_;
   std::atomic<uint64_t> applied_seq_{0}, committed_seq_{0};
   std::shared_ptr<const AccessPolicy> access_;
   std::shared_ptr<AuditLog> audit_;
   size_t max_event_bytes_ = 1 << 20;
   std::function<void(const IndicatorView::Changes&)> changes_sink_;
-  // ProcessGroup's staging, reused from group to group.
-  store::WriteSet writes_;
-  std::string audit_lines_;
+  // Write sets of committed groups, kept for the next ones, so that their
+  // buffers keep their room.
+  std::mutex spare_mu_;
+  std::vector<std::unique_ptr<store::WriteSet>> spare_writes_;  // guarded by spare_mu_
+  std::string audit_lines_;  // Decide's
 };
 
 // The linkage index keys of an event (one per child token); none when the

@@ -213,6 +213,107 @@ TEST(AuditValue, LinesAreRecordsAndEscapesKeepAFieldOnItsLine) {
   EXPECT_EQ(got.size(), 1u);
 }
 
+// The hub decides a group while the one before it is being committed: the
+// later group sees the earlier one's records as if committed, waits for
+// that commit only when it needs what the store will hold, and numbers its
+// log entries after the earlier group's.
+TEST_F(IngestTest, AGroupDecidedWhileTheOneBeforeIsInFlightSeesItsRecords) {
+  auto events = [](const std::vector<std::string>& enc) {
+    std::vector<IncomingEvent> in;
+    for (const auto& e : enc) in.push_back({e, "test"});
+    return in;
+  };
+  auto outcomes = [](const DecidedGroup& g) {
+    std::vector<Outcome> out;
+    for (const auto& a : g.acks) out.push_back(a.outcome());
+    return out;
+  };
+  const std::vector<std::string> first = {Enc({.record_id = "c1"}), Enc({.record_id = "c2"})};
+  auto in1 = events(first);
+  auto g1 = processor_->Decide(in1);
+  ASSERT_TRUE(g1.ok());
+  EXPECT_EQ(g1->last_seq, 2u);
+
+  // The same bytes as a record in flight: a duplicate, without waiting. A
+  // new record: no wait either.
+  int waits = 0;
+  const std::vector<std::string> second = {first[0], Enc({.record_id = "c3"})};
+  auto in2 = events(second);
+  auto g2 = processor_->Decide(in2, &*g1, [&] {
+    ++waits;
+    return processor_->Commit(*g1);
+  });
+  ASSERT_TRUE(g2.ok());
+  EXPECT_EQ(outcomes(*g2), (std::vector<Outcome>{lscb::v1::DUPLICATE, lscb::v1::ACCEPTED}));
+  EXPECT_EQ(waits, 0);
+  EXPECT_EQ(g2->last_seq, 3u) << "numbered after the group in flight";
+  EXPECT_EQ(store_->last_event_seq(), 0u) << "nothing committed yet";
+  ASSERT_TRUE(processor_->Commit(*g1).ok());
+
+  // An amendment of a record in flight: it waits for that commit, then
+  // reads the version held from the store.
+  const std::vector<std::string> third = {Enc({.record_id = "c3", .label = "school"})};
+  auto in3 = events(third);
+  auto g3 = processor_->Decide(in3, &*g2, [&] {
+    ++waits;
+    return processor_->Commit(*g2);
+  });
+  ASSERT_TRUE(g3.ok());
+  EXPECT_EQ(waits, 1);
+  EXPECT_EQ(outcomes(*g3), std::vector<Outcome>{lscb::v1::AMENDED});
+  EXPECT_EQ(store_->last_event_seq(), 3u);
+  ASSERT_TRUE(processor_->Commit(*g3).ok());
+  EXPECT_EQ(store_->last_event_seq(), 4u);
+  std::vector<ViewUpdate> updates;
+  updates.push_back(std::move(g1->update));
+  updates.push_back(std::move(g2->update));
+  updates.push_back(std::move(g3->update));
+  processor_->ApplyToView(updates);
+  EXPECT_EQ(Contacts(), "3");
+  EXPECT_EQ(Contacts("CSC_CONTACTS|all|school"), "1");
+  EXPECT_EQ(processor_->counters().accepted, 3u);
+  EXPECT_EQ(processor_->counters().duplicate, 1u);
+  EXPECT_EQ(processor_->counters().amended, 1u);
+}
+
+// When the commit of the group in flight fails, a group that waited for it
+// fails with it; one that did not is dropped by the caller. Either way the
+// next group starts again from the store: no gap in the log, nothing
+// counted twice.
+TEST_F(IngestTest, WhenTheGroupInFlightFailsTheNextStartsAgainFromTheStore) {
+  bool fail = false;
+  store::Options opts;
+  opts.before_commit = [&] { return fail ? Status::IoError("disk full (injected)") : Status::Ok(); };
+  Open(opts);
+  auto events = [](const std::vector<std::string>& enc) {
+    std::vector<IncomingEvent> in;
+    for (const auto& e : enc) in.push_back({e, "test"});
+    return in;
+  };
+  const std::vector<std::string> a = {Enc({.record_id = "c1"})}, b = {Enc({.record_id = "c1", .label = "school"})},
+                                 c = {Enc({.record_id = "c2"})};
+  auto in_a = events(a), in_b = events(b), in_c = events(c);
+  fail = true;
+  auto ga = processor_->Decide(in_a);
+  ASSERT_TRUE(ga.ok());
+  auto gb = processor_->Decide(in_b, &*ga, [&] { return processor_->Commit(*ga); });
+  ASSERT_FALSE(gb.ok()) << "an amendment of a record whose commit failed";
+  EXPECT_NE(gb.status().message().find("disk full"), std::string::npos);
+
+  auto ga2 = processor_->Decide(in_a);
+  ASSERT_TRUE(ga2.ok());
+  auto gc = processor_->Decide(in_c, &*ga2, [&] { return processor_->Commit(*ga2); });
+  ASSERT_TRUE(gc.ok());
+  EXPECT_EQ(gc->last_seq, 2u);
+  EXPECT_FALSE(processor_->Commit(*ga2).ok());  // the caller now drops gc
+
+  fail = false;
+  EXPECT_EQ(Send({c[0], a[0]}), (std::vector<Outcome>{lscb::v1::ACCEPTED, lscb::v1::ACCEPTED}));
+  EXPECT_EQ(store_->last_event_seq(), 2u);
+  EXPECT_EQ(processor_->counters().accepted, 2u);
+  EXPECT_EQ(Contacts(), "2");
+}
+
 TEST_F(IngestTest, ReplayingTheLogRebuildsTheSameView) {
   Send({Enc({.record_id = "c1", .label = "police"}), Enc({.kind = "csc.referral", .record_id = "r1"}),
         Enc({.kind = "csc.referral", .record_id = "r2", .when = "2007-09-01"})});

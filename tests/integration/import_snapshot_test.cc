@@ -1,6 +1,10 @@
 // Import -> snapshot through a real hub on loopback sockets and a real store.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
+#include <atomic>
+#include <set>
 #include <thread>
 
 #include "adapters/adapter.h"
@@ -8,6 +12,10 @@
 #include "adapters/testing/synthetic.h"
 #include "client/query_client.h"
 #include "client/sender.h"
+#include "lscb/v1/event.pb.h"
+#include "lscb/v1/store.pb.h"
+#include "store/store.h"
+#include "testing/events.h"
 #include "testing/hub_fixture.h"
 
 namespace lscb {
@@ -125,6 +133,25 @@ TEST(ImportSnapshot, AStoppedHubRestartsWithTheSameView) {
   EXPECT_EQ(AllSnapshots(hub), expected);
 }
 
+using Outcomes = std::map<lscb::v1::Outcome, size_t>;
+
+// Sends `first` and `second` at once, from two senders; the outcomes of each.
+std::pair<Outcomes, Outcomes> SendTogether(const client::SenderOptions& so, const std::vector<std::string>& first,
+                                           const std::vector<std::string>& second) {
+  Outcomes r1, r2;
+  auto deliver = [&](const std::vector<std::string>& events, Outcomes& out) {
+    client::Sender sender(so);
+    auto results = sender.SendAll(events);
+    ASSERT_TRUE(results.ok()) << results.status().ToString();
+    for (const auto& r : *results) ++out[r.outcome];
+  };
+  std::thread t1([&] { deliver(first, r1); });
+  std::thread t2([&] { deliver(second, r2); });
+  t1.join();
+  t2.join();
+  return {r1, r2};
+}
+
 // A slow disk fills the hub's bounded ingest queue: the hub stops reading,
 // the senders wait, and every event still arrives exactly once.
 TEST(ImportSnapshot, AFullIngestQueueSlowsSendersAndLosesNothing) {
@@ -143,26 +170,83 @@ TEST(ImportSnapshot, AFullIngestQueueSlowsSendersAndLosesNothing) {
   b.boroughs = {"E09000012"};
   auto first = Encode(adapters::SyntheticCscEventsCsv(6000, 1, a));
   auto second = Encode(adapters::SyntheticCscEventsCsv(6000, 2, b));
-  std::map<lscb::v1::Outcome, size_t> r1, r2;
-  auto deliver = [&](const std::vector<std::string>& events, std::map<lscb::v1::Outcome, size_t>& out) {
-    client::SenderOptions so;
-    so.endpoint = hub.endpoints().ingest;
-    so.request_timeout = std::chrono::seconds(30);
-    client::Sender sender(so);
-    auto results = sender.SendAll(events);
-    ASSERT_TRUE(results.ok()) << results.status().ToString();
-    for (const auto& r : *results) ++out[r.outcome];
-  };
-  std::thread t1([&] { deliver(first, r1); });
-  std::thread t2([&] { deliver(second, r2); });
-  t1.join();
-  t2.join();
+  client::SenderOptions so;
+  so.endpoint = hub.endpoints().ingest;
+  so.request_timeout = std::chrono::seconds(30);
+  auto [r1, r2] = SendTogether(so, first, second);
   EXPECT_EQ(r1[lscb::v1::ACCEPTED] + r1[lscb::v1::MERGED], first.size());
   EXPECT_EQ(r2[lscb::v1::ACCEPTED] + r2[lscb::v1::MERGED], second.size());
   EXPECT_EQ(r1[lscb::v1::DUPLICATE] + r2[lscb::v1::DUPLICATE], 0u);  // nothing was re-sent
   hub::HubStats stats = hub.stats();
   EXPECT_GT(stats.queue_full_waits, 0u) << "the queue never filled: the test did not test backpressure";
   EXPECT_EQ(stats.events_committed, first.size() + second.size());
+}
+
+// Under load the writer decides a group while the committing thread commits
+// the one before. When such a commit fails, neither group is acknowledged;
+// the senders re-send, and every event is still in the log exactly once,
+// with no gap.
+TEST(ImportSnapshot, ACommitFailingWhileTheNextGroupIsDecidedLosesAndRepeatsNothing) {
+  TempDir dir;
+  hub::HubOptions o;
+  o.max_group_events = 64;
+  // The 3rd and 6th commits made on the committing thread (so with a group
+  // decided behind them) fail.
+  std::atomic<int> handed_over{0};
+  o.before_commit = [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    char name[16] = {};
+    ::pthread_getname_np(::pthread_self(), name, sizeof name);
+    if (std::string_view(name) != "lscb-commit") return Status::Ok();
+    const int n = ++handed_over;
+    return n == 3 || n == 6 ? Status::IoError("disk full (injected)") : Status::Ok();
+  };
+  RunningHub hub(dir / "hub", o);
+  ASSERT_TRUE(hub.ok());
+  // Contacts, which do not link: a group decided behind a failing one
+  // depends on it only through its place in the log.
+  std::vector<std::string> first, second;
+  for (int i = 0; i < 3000; ++i) {
+    first.push_back(testing::MakeEvent({.record_id = "a" + std::to_string(i), .child = "a" + std::to_string(i % 700)})
+                        .SerializeAsString());
+    second.push_back(testing::MakeEvent({.board = "E09000012",
+                                         .record_id = "b" + std::to_string(i),
+                                         .child = "b" + std::to_string(i % 700)})
+                         .SerializeAsString());
+  }
+  client::SenderOptions so;
+  so.endpoint = hub.endpoints().ingest;
+  so.batch_events = 16;
+  so.request_timeout = std::chrono::seconds(2);
+  auto [r1, r2] = SendTogether(so, first, second);
+  hub::HubStats stats = hub.stats();
+  EXPECT_GE(handed_over.load(), 6) << "too few groups were committed while the next was decided";
+  EXPECT_GE(stats.groups_failed, 2u);
+  // Each event is acknowledged once as new; a re-send of a batch whose ack
+  // was only late is a duplicate.
+  EXPECT_EQ(r1[lscb::v1::ACCEPTED], first.size());
+  EXPECT_EQ(r2[lscb::v1::ACCEPTED], second.size());
+  EXPECT_EQ(stats.events_committed - r1[lscb::v1::DUPLICATE] - r2[lscb::v1::DUPLICATE],
+            first.size() + second.size());
+  hub.Stop();
+  auto store = store::Store::Open(dir / "hub", {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->last_event_seq(), first.size() + second.size());
+  uint64_t expect = 1;
+  std::set<std::string> records;
+  ASSERT_TRUE((*store)
+                  ->ScanEvents(1,
+                               [&](uint64_t seq, std::string_view raw) {
+                                 EXPECT_EQ(seq, expect++);
+                                 lscb::v1::LogEntry e;
+                                 lscb::v1::Envelope env;
+                                 EXPECT_TRUE(e.ParseFromArray(raw.data(), static_cast<int>(raw.size())));
+                                 EXPECT_TRUE(env.ParseFromString(e.envelope()));
+                                 records.insert(env.source() + "/" + env.source_event_id());
+                                 return true;
+                               })
+                  .ok());
+  EXPECT_EQ(records.size(), first.size() + second.size());
 }
 
 TEST(ImportSnapshot, QueriesNameWhatIsWrong) {
