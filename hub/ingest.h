@@ -166,6 +166,8 @@ class IngestProcessor final {
   // A larger event is REJECTED ("event too large").
   void set_max_event_bytes(size_t n) { max_event_bytes_ = n; }
 
+  // What the committed groups decided. Advanced by Commit: read it on the
+  // committing thread or once commits have stopped.
   const IngestCounters& counters() const { return counters_; }
   // Receives what changed in the view after each group (and replay), while
   // the view's lock is still held exclusively (IndicatorView::TakeChanges).
