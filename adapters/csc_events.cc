@@ -60,6 +60,8 @@ constexpr std::array<std::string_view, 5> kAbuseCategories = {"neglect", "physic
 constexpr std::array<std::string_view, 2> kMissingCategories = {"missing", "absent"};
 constexpr std::array<std::string_view, 4> kActivities = {"service_review", "planning", "delivery",
                                                          "board_consultation"};
+// The most children one participation record may count, as the hub requires.
+constexpr uint32_t kMaxChildrenInvolved = 1000000;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -225,7 +227,7 @@ void CscEventsAdapter::ParseRecord(RecordCheck& check, const AdapterContext& ctx
       lscb::v1::ParticipationDetail* participation = event->mutable_participation();
       if (auto activity = check.OneOf("activity", kActivities, Need::kRequired))
         participation->set_activity(std::string(*activity));
-      if (auto children = check.Count("children_involved", 1, Need::kRequired))
+      if (auto children = check.Count("children_involved", 1, Need::kRequired, kMaxChildrenInvolved))
         participation->set_children_involved(*children);
       break;
     }

@@ -128,14 +128,16 @@ std::optional<int64_t> RecordCheck::DateTime(std::string_view column, Need need)
   return *instant;
 }
 
-std::optional<uint32_t> RecordCheck::Count(std::string_view column, uint32_t min, Need need) {
+std::optional<uint32_t> RecordCheck::Count(std::string_view column, uint32_t min, Need need, uint32_t max) {
   std::optional<std::string_view> value = Text(column, need);
   if (!value) return std::nullopt;
   uint32_t n = 0;
   bool digits = value->find_first_not_of("0123456789") == std::string_view::npos;
   auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
-  if (!digits || ec != std::errc() || end != value->data() + value->size() || n < min) {
-    Fail(column, Quoted(*value) + " is not a whole number of at least " + std::to_string(min));
+  if (!digits || ec != std::errc() || end != value->data() + value->size() || n < min || n > max) {
+    Fail(column, Quoted(*value) + " is not a whole number " +
+                     (max == UINT32_MAX ? "of at least " + std::to_string(min)
+                                        : "from " + std::to_string(min) + " to " + std::to_string(max)));
     return std::nullopt;
   }
   return n;

@@ -73,8 +73,8 @@ class RecordCheck final {
   // A date-time as ParseDateTime reads it (UK local unless an offset is
   // given), Unix seconds UTC; the time of an event, so not before 1990.
   std::optional<int64_t> DateTime(std::string_view column, Need need);
-  // A whole number >= `min`.
-  std::optional<uint32_t> Count(std::string_view column, uint32_t min, Need need);
+  // A whole number from `min` to `max`.
+  std::optional<uint32_t> Count(std::string_view column, uint32_t min, Need need, uint32_t max = UINT32_MAX);
   // A borough by ONS code, DfE number or name.
   const Board* Borough(std::string_view column, const BoardRegistry& boards, Need need);
   // "Y" or "N" (either case).

@@ -190,7 +190,7 @@ Result<EventFacts> ValidateEvent(const Envelope& e, const BoardRegistry& boards,
       if (!expect(Envelope::kParticipation) || !OneOf(Activities(), e.participation().activity()))
         return Bad("board.participation needs participation.activity");
       if (e.participation().children_involved() < 1 || e.participation().children_involved() > 1000000)
-        return Bad("participation.children_involved must be 1 or more");
+        return Bad("participation.children_involved must be from 1 to 1000000");
       f.label = *LabelIdOf(e.participation().activity());
       f.amount = e.participation().children_involved();
       break;

@@ -431,13 +431,29 @@ TEST_F(CscEventsTest, EveryBadRowIsListedWithItsLineAndField) {
   EXPECT_EQ(message(13, ""), "feed.csv:13: the record has 2 fields but the header has 16 columns");
   EXPECT_EQ(message(14, "ended_at"), "feed.csv:14: ended_at: is before occurred_at");
   EXPECT_EQ(message(15, "children_involved"),
-            "feed.csv:15: children_involved: '0' is not a whole number of at least 1");
+            "feed.csv:15: children_involved: '0' is not a whole number from 1 to 1000000");
   EXPECT_EQ(message(16, "dob"), "feed.csv:16: dob: not a valid date (expected YYYY-MM-DD)");
   // Person identifiers are never quoted back.
   for (const RecordError& e : f.errors) {
     EXPECT_EQ(e.problem.find("5918"), std::string::npos) << e.ToString();
     EXPECT_EQ(e.problem.find("2007-02-30"), std::string::npos) << e.ToString();
   }
+}
+
+// The hub counts at most 1,000,000 children per participation record; a
+// larger number is the row's error here, not a rejection at the hub.
+TEST_F(CscEventsTest, ChildrenInvolvedIsBoundedAsTheHubRequires) {
+  std::string csv =
+      "record_id,record_type,borough,occurred_at,activity,children_involved\n"
+      "P1,PARTICIPATION,E09000011,2007-06-01,planning,1000000\n"
+      "P2,PARTICIPATION,E09000011,2007-06-01,planning,1000001\n"
+      "P3,PARTICIPATION,E09000011,2007-06-01,planning,99999999999\n";
+  ParsedFile f = Parse(csv);
+  ASSERT_EQ(f.events.size(), 1u);
+  EXPECT_EQ(f.events[0].participation().children_involved(), 1000000u);
+  ASSERT_EQ(f.errors.size(), 2u);
+  EXPECT_EQ(f.errors[0].ToString(), "feed.csv:3: children_involved: '1000001' is not a whole number from 1 to 1000000");
+  EXPECT_EQ(f.errors[1].line, 4);
 }
 
 TEST_F(CscEventsTest, ChildOf18OrOverIsRefused) {
