@@ -591,12 +591,7 @@ class HubImpl final : public Hub {
     // A group is committed only after the one before it.
     Status before = commit_slot_.Wait();
     if (!group.ok() || !before.ok()) {
-      {
-        std::lock_guard lock(stats_mu_);
-        ++stats_.groups_failed;
-      }
-      spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send",
-                    group.ok() ? "the group before it could not be committed" : group.status().message());
+      Unacknowledged(group.ok() ? "the group before it could not be committed" : group.status().message());
       std::this_thread::sleep_for(Millis(200));
       return;
     }
@@ -658,21 +653,26 @@ class HubImpl final : public Hub {
     return Status::Ok();
   }
 
+  // A group was not committed: counted and logged; its senders re-send.
+  void Unacknowledged(const std::string& why) {
+    {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.groups_failed;
+    }
+    spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send", why);
+  }
+
   // Writer or committing thread (one group at a time, in order): commits a
   // decided group, then sends its acks and hands its changes to the view.
   Status CommitAndAck(DecidedWork& work) {
     Status committed = processor_.Commit(work.group);
     if (!committed.ok()) {
-      {
-        std::lock_guard lock(stats_mu_);
-        ++stats_.groups_failed;
-      }
-      spdlog::error("ingest: {}; nothing in this group was acknowledged, senders will re-send", committed.message());
+      Unacknowledged(committed.message());
       return committed;
     }
     const std::vector<Batch>& batches = work.batches;
     const std::vector<IncomingEvent>& events = work.events;
-    const std::vector<lscb::v1::EventAck>* acks = &work.group.acks;
+    const std::vector<lscb::v1::EventAck>& acks = work.group.acks;
     ViewUpdate& update = work.group.update;
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - work.started).count();
     size_t at = 0;
@@ -685,7 +685,7 @@ class HubImpl final : public Hub {
       reply.mutable_acks()->Reserve(static_cast<int>(b.events()));
       for (size_t i = 0; i < b.events(); ++i) {
         auto* a = reply.add_acks();
-        *a = (*acks)[at++];
+        *a = acks[at++];
         a->set_index(static_cast<uint32_t>(i));
         if (a->outcome() == lscb::v1::REJECTED)
           spdlog::warn("rejected event {} of batch {}: {}", i, b.batch_id, a->reason());
@@ -721,8 +721,8 @@ class HubImpl final : public Hub {
       // Counted per group: Events() takes a lock.
       std::map<std::pair<int, std::string>, uint64_t> tally;
       const auto& agencies = work.group.agencies;
-      for (size_t i = 0; i < acks->size(); ++i)
-        ++tally[{(*acks)[i].outcome(), i < agencies.size() ? agencies[i] : std::string()}];
+      for (size_t i = 0; i < acks.size(); ++i)
+        ++tally[{acks[i].outcome(), i < agencies.size() ? agencies[i] : std::string()}];
       for (const auto& [key, n] : tally)
         m->Events(static_cast<lscb::v1::Outcome>(key.first), key.second).Inc(n);
     }

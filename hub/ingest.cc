@@ -191,6 +191,14 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       if (!audit_lines.empty()) audit_lines += '\n';
       AppendAuditRecord(audit_lines, r);
     };
+    // The version held already says this (`reason`: why, when not the
+    // same bytes).
+    auto duplicate = [&](const std::string& reason) {
+      ack.set_outcome(lscb::v1::DUPLICATE);
+      if (!reason.empty()) ack.set_reason(reason);
+      ++delta.duplicate;
+      audit("duplicate", reason);
+    };
     auto reject = [&](const std::string& reason) {
       audit("rejected", reason);
       ack.set_outcome(lscb::v1::REJECTED);
@@ -245,9 +253,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       if (in_flight_version) {
         // The same bytes as the version in flight: a duplicate, as below.
         if (!access_ && in_flight_version->rec.content_hash == hash) {
-          ack.set_outcome(lscb::v1::DUPLICATE);
-          ++delta.duplicate;
-          audit("duplicate", "");
+          duplicate("");
           continue;
         }
         Status s = settle();
@@ -258,9 +264,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       // The same bytes again: without access control nothing else needs the
       // stored version, so it is not read back and decoded.
       if (rec->has_value() && !access_ && (*rec)->content_hash == hash) {
-        ack.set_outcome(lscb::v1::DUPLICATE);
-        ++delta.duplicate;
-        audit("duplicate", "");
+        duplicate("");
         continue;
       }
       if (rec->has_value() && (*rec)->seq < store_.first_event_seq()) {
@@ -269,9 +273,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
         // duplicate; other bytes cannot be applied, because the figures the
         // held version produced cannot be taken back without it.
         if ((*rec)->content_hash == hash) {
-          ack.set_outcome(lscb::v1::DUPLICATE);
-          ++delta.duplicate;
-          audit("duplicate", "");
+          duplicate("");
         } else {
           reject("cannot amend record " + std::string(Clipped(env.source_event_id(), 64)) +
                  ": it was received before the retention period and its events have been removed from the log");
@@ -293,19 +295,14 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       continue;
     }
     if (prior && prior->rec.content_hash == hash) {
-      ack.set_outcome(lscb::v1::DUPLICATE);
-      ++delta.duplicate;
-      audit("duplicate", "");
+      duplicate("");
       continue;
     }
     // A return older than the one held changes nothing.
     if (prior && facts->kind == EventKind::kReturn && prior->facts->kind == EventKind::kReturn &&
         std::make_pair(facts->ret.revision, facts->ret.read_at) <
             std::make_pair(prior->facts->ret.revision, prior->facts->ret.read_at)) {
-      ack.set_outcome(lscb::v1::DUPLICATE);
-      ack.set_reason("superseded by revision " + std::to_string(prior->facts->ret.revision));
-      ++delta.duplicate;
-      audit("duplicate", ack.reason());
+      duplicate("superseded by revision " + std::to_string(prior->facts->ret.revision));
       continue;
     }
     if (prior) {
@@ -368,11 +365,7 @@ Status IngestProcessor::Commit(DecidedGroup& group) {
     if (!s.ok()) return s;
   }
   committed_seq_.store(group.last_seq, std::memory_order_release);
-  counters_.accepted += group.counts.accepted;
-  counters_.duplicate += group.counts.duplicate;
-  counters_.amended += group.counts.amended;
-  counters_.merged += group.counts.merged;
-  counters_.rejected += group.counts.rejected;
+  counters_ += group.counts;
   if (group.writes) {
     std::lock_guard lock(spare_mu_);
     if (spare_writes_.size() < 2) spare_writes_.push_back(std::move(group.writes));

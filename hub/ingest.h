@@ -77,6 +77,14 @@ struct IncomingEvent {
 
 struct IngestCounters {
   uint64_t accepted = 0, duplicate = 0, amended = 0, merged = 0, rejected = 0;
+  IngestCounters& operator+=(const IngestCounters& o) {
+    accepted += o.accepted;
+    duplicate += o.duplicate;
+    amended += o.amended;
+    merged += o.merged;
+    rejected += o.rejected;
+    return *this;
+  }
 };
 
 // What one committed group changes in the view.

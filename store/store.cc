@@ -197,8 +197,8 @@ class RocksStore final : public Store {
     // The other families' keys already ascend. (Stable: a key written twice
     // keeps its last value.)
     auto key_less = [&](const WriteSet::Impl::Op& a, const WriteSet::Impl::Op& b) {
-      return (a.cf == kIdem) < (b.cf == kIdem) ||
-             ((a.cf == kIdem) == (b.cf == kIdem) && a.cf == kIdem && impl.Key(a).compare(impl.Key(b)) < 0);
+      if ((a.cf == kIdem) != (b.cf == kIdem)) return b.cf == kIdem;  // idempotency keys last
+      return a.cf == kIdem && impl.Key(a).compare(impl.Key(b)) < 0;
     };
     std::stable_sort(impl.ops.begin(), impl.ops.end(), key_less);
     for (const auto& op : impl.ops) {

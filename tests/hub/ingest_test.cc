@@ -31,9 +31,19 @@ class IngestTest : public ::testing::Test {
                                                    SystemClock::Instance());
   }
 
-  std::vector<Outcome> Send(const std::vector<std::string>& encoded) {
+  // The events in `encoded` (which must outlive them), from principal "test".
+  static std::vector<IncomingEvent> Incoming(const std::vector<std::string>& encoded) {
     std::vector<IncomingEvent> in;
     for (const auto& e : encoded) in.push_back({e, "test"});
+    return in;
+  }
+  static std::vector<Outcome> Outcomes(const DecidedGroup& g) {
+    std::vector<Outcome> out;
+    for (const auto& a : g.acks) out.push_back(a.outcome());
+    return out;
+  }
+  std::vector<Outcome> Send(const std::vector<std::string>& encoded) {
+    auto in = Incoming(encoded);
     auto acks = processor_->ProcessGroup(in);
     EXPECT_TRUE(acks.ok()) << acks.status().ToString();
     std::vector<Outcome> out;
@@ -102,11 +112,10 @@ TEST_F(IngestTest, BadInputIsRejectedWithAReasonAndKeptAsADeadLetter) {
   bad_board.set_board("Z99");
   auto adult = MakeEvent({.record_id = "x4", .age = 17});
   adult.mutable_subject()->set_age_years(18);
-  std::vector<IncomingEvent> in;
   std::vector<std::string> enc = {"\xff\xff\xff not a protobuf", unknown_kind.SerializeAsString(),
                                   no_board.SerializeAsString(), bad_board.SerializeAsString(),
                                   adult.SerializeAsString(), Enc({.record_id = "good"})};
-  for (const auto& e : enc) in.push_back({e, "test"});
+  auto in = Incoming(enc);
   auto acks = processor_->ProcessGroup(in);
   ASSERT_TRUE(acks.ok());
   ASSERT_EQ(acks->size(), 6u);
@@ -140,8 +149,7 @@ TEST_F(IngestTest, AFailedCommitAcknowledgesAndCountsNothing) {
   opts.before_commit = [&] { return fail ? Status::IoError("disk full (injected)") : Status::Ok(); };
   Open(opts);
   std::vector<std::string> enc = {Enc({.record_id = "c1"}), Enc({.record_id = "c2"})};
-  std::vector<IncomingEvent> in;
-  for (const auto& e : enc) in.push_back({e, "test"});
+  auto in = Incoming(enc);
   auto acks = processor_->ProcessGroup(in);
   ASSERT_FALSE(acks.ok());
   EXPECT_NE(acks.status().message().find("disk full"), std::string::npos);
@@ -218,18 +226,8 @@ TEST(AuditValue, LinesAreRecordsAndEscapesKeepAFieldOnItsLine) {
 // that commit only when it needs what the store will hold, and numbers its
 // log entries after the earlier group's.
 TEST_F(IngestTest, AGroupDecidedWhileTheOneBeforeIsInFlightSeesItsRecords) {
-  auto events = [](const std::vector<std::string>& enc) {
-    std::vector<IncomingEvent> in;
-    for (const auto& e : enc) in.push_back({e, "test"});
-    return in;
-  };
-  auto outcomes = [](const DecidedGroup& g) {
-    std::vector<Outcome> out;
-    for (const auto& a : g.acks) out.push_back(a.outcome());
-    return out;
-  };
   const std::vector<std::string> first = {Enc({.record_id = "c1"}), Enc({.record_id = "c2"})};
-  auto in1 = events(first);
+  auto in1 = Incoming(first);
   auto g1 = processor_->Decide(in1);
   ASSERT_TRUE(g1.ok());
   EXPECT_EQ(g1->last_seq, 2u);
@@ -238,13 +236,13 @@ TEST_F(IngestTest, AGroupDecidedWhileTheOneBeforeIsInFlightSeesItsRecords) {
   // new record: no wait either.
   int waits = 0;
   const std::vector<std::string> second = {first[0], Enc({.record_id = "c3"})};
-  auto in2 = events(second);
+  auto in2 = Incoming(second);
   auto g2 = processor_->Decide(in2, &*g1, [&] {
     ++waits;
     return processor_->Commit(*g1);
   });
   ASSERT_TRUE(g2.ok());
-  EXPECT_EQ(outcomes(*g2), (std::vector<Outcome>{lscb::v1::DUPLICATE, lscb::v1::ACCEPTED}));
+  EXPECT_EQ(Outcomes(*g2), (std::vector<Outcome>{lscb::v1::DUPLICATE, lscb::v1::ACCEPTED}));
   EXPECT_EQ(waits, 0);
   EXPECT_EQ(g2->last_seq, 3u) << "numbered after the group in flight";
   EXPECT_EQ(store_->last_event_seq(), 0u) << "nothing committed yet";
@@ -253,14 +251,14 @@ TEST_F(IngestTest, AGroupDecidedWhileTheOneBeforeIsInFlightSeesItsRecords) {
   // An amendment of a record in flight: it waits for that commit, then
   // reads the version held from the store.
   const std::vector<std::string> third = {Enc({.record_id = "c3", .label = "school"})};
-  auto in3 = events(third);
+  auto in3 = Incoming(third);
   auto g3 = processor_->Decide(in3, &*g2, [&] {
     ++waits;
     return processor_->Commit(*g2);
   });
   ASSERT_TRUE(g3.ok());
   EXPECT_EQ(waits, 1);
-  EXPECT_EQ(outcomes(*g3), std::vector<Outcome>{lscb::v1::AMENDED});
+  EXPECT_EQ(Outcomes(*g3), std::vector<Outcome>{lscb::v1::AMENDED});
   EXPECT_EQ(store_->last_event_seq(), 3u);
   ASSERT_TRUE(processor_->Commit(*g3).ok());
   EXPECT_EQ(store_->last_event_seq(), 4u);
@@ -285,14 +283,9 @@ TEST_F(IngestTest, WhenTheGroupInFlightFailsTheNextStartsAgainFromTheStore) {
   store::Options opts;
   opts.before_commit = [&] { return fail ? Status::IoError("disk full (injected)") : Status::Ok(); };
   Open(opts);
-  auto events = [](const std::vector<std::string>& enc) {
-    std::vector<IncomingEvent> in;
-    for (const auto& e : enc) in.push_back({e, "test"});
-    return in;
-  };
   const std::vector<std::string> a = {Enc({.record_id = "c1"})}, b = {Enc({.record_id = "c1", .label = "school"})},
                                  c = {Enc({.record_id = "c2"})};
-  auto in_a = events(a), in_b = events(b), in_c = events(c);
+  auto in_a = Incoming(a), in_b = Incoming(b), in_c = Incoming(c);
   fail = true;
   auto ga = processor_->Decide(in_a);
   ASSERT_TRUE(ga.ok());
