@@ -40,6 +40,10 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int kFeedNice = 10;
 // How often the feed thread publishes what is due.
 constexpr Millis kFeedTick{50};
+// The most events the receiver decides and commits itself, when they are
+// all it received and the writer is idle (see IngestQueue). More, and the
+// writer takes them, so that receiving and deciding overlap under load.
+constexpr size_t kInlineMaxEvents = 64;
 
 // One received ingest message.
 struct Batch {
@@ -58,11 +62,16 @@ struct Reply {
   std::chrono::steady_clock::time_point received{};  // of the batch; none for refusals
 };
 
-// Batches waiting for the writer, bounded in events. Only the receiver
-// pushes, and only while there is room, so senders are slowed (their queues
-// fill) instead of anything being dropped.
+// Batches waiting to be decided, bounded in events, and the turn to decide
+// them. One thread at a time holds the turn and decides and commits groups,
+// in the order received: the writer, or the receiver itself when nothing
+// waits and the writer is idle (a small batch then goes from the socket to
+// the store with no hand-off between threads). Only the receiver pushes,
+// and only while there is room, so senders are slowed (their queues fill)
+// instead of anything being dropped.
 class IngestQueue {
  public:
+  // The turn starts taken: the writer's, until it is ready (EndTurn).
   explicit IngestQueue(size_t capacity) : capacity_(capacity) {}
   bool has_room() const {
     std::lock_guard lock(mu_);
@@ -80,20 +89,40 @@ class IngestQueue {
     }
     cv_.notify_one();
   }
-  // Takes whole batches up to `max_events` (at least one), waiting up to
-  // `timeout` for the first.
-  std::vector<Batch> PopGroup(size_t max_events, Millis timeout) {
+  // Writer: waits up to `timeout` for batches with the turn free, then takes
+  // the turn and whole batches up to `max_events` (at least one; none when
+  // the time ran out). False, without the turn, when the receiver has it or
+  // the queue is closed.
+  bool TakeTurn(size_t max_events, Millis timeout, std::vector<Batch>* out) {
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return !batches_.empty() || closed_; });
-    std::vector<Batch> out;
+    cv_.wait_for(lock, timeout, [&] { return (!batches_.empty() && !turn_taken_) || closed_; });
+    if (turn_taken_ || closed_) return false;
+    turn_taken_ = true;
     size_t n = 0;
-    while (!batches_.empty() && (out.empty() || n + batches_.front().events() <= max_events)) {
+    while (!batches_.empty() && (out->empty() || n + batches_.front().events() <= max_events)) {
       n += batches_.front().events();
-      out.push_back(std::move(batches_.front()));
+      out->push_back(std::move(batches_.front()));
       batches_.pop_front();
     }
     events_ -= n;
-    return out;
+    return true;
+  }
+  // Receiver: the turn, when no batch waits and nobody has it.
+  bool TryTakeIdleTurn() {
+    std::lock_guard lock(mu_);
+    if (turn_taken_ || !batches_.empty()) return false;
+    turn_taken_ = true;
+    return true;
+  }
+  // Whoever has the turn: gives it back.
+  void EndTurn() {
+    bool waiting = false;
+    {
+      std::lock_guard lock(mu_);
+      turn_taken_ = false;
+      waiting = !batches_.empty();
+    }
+    if (waiting) cv_.notify_one();  // the writer waits for batches, not for the turn alone
   }
   void Close() {
     {
@@ -109,6 +138,7 @@ class IngestQueue {
   std::condition_variable cv_;
   std::deque<Batch> batches_;  // guarded by mu_
   size_t events_ = 0;          // guarded by mu_
+  bool turn_taken_ = true;     // guarded by mu_
   bool closed_ = false;        // guarded by mu_
 };
 
@@ -396,8 +426,10 @@ class HubImpl final : public Hub {
   }
 
   // The receiver: owns the ingest socket. Reads batches into the queue while
-  // it has room and sends the writer's replies.
+  // it has room (or decides a few itself, see ReceiveBatches) and sends the
+  // replies.
   Status Run() override {
+    receiver_thread_ = std::this_thread::get_id();
     // Named for top -H and perf (at most 15 characters).
     query_thread_ = std::thread([this] {
       ::pthread_setname_np(::pthread_self(), "lscb-query");
@@ -492,11 +524,17 @@ class HubImpl final : public Hub {
     (void)!::write(wake_fd_, &one, sizeof one);
   }
 
+  // Receiver thread: reads what has arrived. When that is a few events, no
+  // batch waits and the writer is idle, the receiver decides and commits
+  // them itself; otherwise they are queued for the writer.
   void ReceiveBatches() {
     std::string peer, user;
+    std::vector<Batch> own;  // held with the ingest turn
+    size_t own_events = 0;
+    bool turn = false;
     for (int i = 0; i < 1024 && queue_.has_room(); ++i) {
       auto got = ingest_->Receive(peer, Millis(0), &user);
-      if (!got.ok() || !got->has_value()) return;
+      if (!got.ok() || !got->has_value()) break;
       Batch b;
       b.peer = peer;
       b.received = SteadyClock::now();
@@ -515,8 +553,23 @@ class HubImpl final : public Hub {
         continue;
       }
       b.batch_id = header.batch_id();
+      if (i == 0 && b.events() <= kInlineMaxEvents) turn = queue_.TryTakeIdleTurn();
+      if (turn && own_events + b.events() <= kInlineMaxEvents) {
+        own_events += b.events();
+        own.push_back(std::move(b));
+        continue;
+      }
+      if (turn) {  // more than a few: the writer takes them all, in order
+        for (Batch& o : own) queue_.Push(std::move(o));
+        own.clear();
+        queue_.EndTurn();
+        turn = false;
+      }
       queue_.Push(std::move(b));
     }
+    if (!turn) return;
+    if (!own.empty()) Ingest(std::move(own));
+    queue_.EndTurn();
   }
 
   // The view's applier: brings the view up to date with the groups the
@@ -560,27 +613,36 @@ class HubImpl final : public Hub {
   // The writer: decides and commits groups of batches, hands their changes
   // to the view's applier and the acks to the receiver.
   void WriteLoop() {
+    // The writer has the ingest turn from the start: nothing is decided
+    // before the children's histories are in the view.
     if (!AdoptDeferredChildren()) return;
+    queue_.EndTurn();
+    std::vector<Batch> batches;
     while (!stop_.load()) {
-      std::vector<Batch> batches = queue_.PopGroup(options_.max_group_events, Millis(100));
+      batches.clear();
+      if (!queue_.TakeTurn(options_.max_group_events, Millis(100), &batches)) continue;
       if (!batches.empty()) Ingest(std::move(batches));
       // Checkpoints, backups and retention see whole groups, all committed.
-      if (!CheckpointDue(false) && !BackupsWaiting() && !RetentionCheckDue()) continue;
-      if (!commit_slot_.Wait().ok()) std::this_thread::sleep_for(Millis(200));
-      Status cp = MaybeCheckpoint(false);
-      if (!cp.ok()) spdlog::error("checkpoint failed (will retry): {}", cp.message());
-      RunBackups();
-      Status rt = MaybeApplyRetention();
-      if (!rt.ok()) spdlog::error("retention: {} (will retry)", rt.message());
+      if (CheckpointDue(false) || BackupsWaiting() || RetentionCheckDue()) {
+        if (!commit_slot_.Wait().ok()) std::this_thread::sleep_for(Millis(200));
+        Status cp = MaybeCheckpoint(false);
+        if (!cp.ok()) spdlog::error("checkpoint failed (will retry): {}", cp.message());
+        RunBackups();
+        Status rt = MaybeApplyRetention();
+        if (!rt.ok()) spdlog::error("retention: {} (will retry)", rt.message());
+      }
+      queue_.EndTurn();
     }
+    // The receiver has stopped (Run closes the queue after its loop).
     (void)commit_slot_.Wait();
     RunBackups();
   }
 
-  // Writer thread: decides a group while the one before it is committed,
-  // then hands it to the committing thread when more batches wait (so that
-  // the next is decided meanwhile), or commits it itself when none do (an
-  // ack sooner, with no hand-off).
+  // Whoever has the ingest turn (the writer, or the receiver for a small
+  // group): decides a group while the one before it is committed, then hands
+  // it to the committing thread when more batches wait (so that the next is
+  // decided meanwhile), or commits it itself when none do (an ack sooner,
+  // with no hand-off).
   void Ingest(std::vector<Batch> batches) {
     auto work = std::make_unique<DecidedWork>();
     work->batches = std::move(batches);
@@ -670,6 +732,7 @@ class HubImpl final : public Hub {
       Unacknowledged(committed.message());
       return committed;
     }
+    const bool on_receiver = std::this_thread::get_id() == receiver_thread_;
     const std::vector<Batch>& batches = work.batches;
     const std::vector<IncomingEvent>& events = work.events;
     const std::vector<lscb::v1::EventAck>& acks = work.group.acks;
@@ -701,6 +764,7 @@ class HubImpl final : public Hub {
       std::lock_guard lock(stats_mu_);
       stats_.groups_committed += 1;
       if (work.handed_over) stats_.groups_overlapped += 1;
+      if (on_receiver) stats_.groups_by_receiver += 1;
       stats_.events_committed += events.size();
       stats_.commit_micros_total += static_cast<uint64_t>(micros);
     }
@@ -708,7 +772,7 @@ class HubImpl final : public Hub {
       std::lock_guard lock(replies_mu_);
       for (auto& r : replies) replies_.push_back(std::move(r));
     }
-    Wake();  // the acks go out
+    if (!on_receiver) Wake();  // the acks go out
     // Applied by the view's thread while the next group is decided. (The
     // queue is closed only once this thread has stopped; if it were not, the
     // view would miss the group until a restart replays it from the log.)
@@ -1030,6 +1094,7 @@ class HubImpl final : public Hub {
   mutable std::condition_variable view_seq_cv_;
   std::atomic<bool> view_stopped_{false};
   int wake_fd_;  // the writer wakes the receiver with it
+  std::thread::id receiver_thread_;  // Run's; set before the other threads start
   transport::Context ctx_;
   std::unique_ptr<transport::Server> ingest_;   // receiver (Run) thread only
   std::unique_ptr<transport::Server> query_;    // query thread only

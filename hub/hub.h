@@ -112,6 +112,9 @@ struct HubStats {
   // Groups committed on the committing thread while the writer decided the
   // next (under load; an idle writer commits its group itself).
   uint64_t groups_overlapped = 0;
+  // Groups decided and committed by the receiving thread itself: a few
+  // events arriving while nothing waited and the writer was idle.
+  uint64_t groups_by_receiver = 0;
   // Groups not committed (and not acknowledged): their commit failed, or
   // they were decided after a group whose commit failed.
   uint64_t groups_failed = 0;

@@ -249,6 +249,79 @@ TEST(ImportSnapshot, ACommitFailingWhileTheNextGroupIsDecidedLosesAndRepeatsNoth
   EXPECT_EQ(records.size(), first.size() + second.size());
 }
 
+// With one event in flight, the receiving thread decides and commits each
+// event itself (no hand-off to the writer and back). A batch of more than a
+// few events goes to the writer.
+TEST(ImportSnapshot, OneEventInFlightIsCommittedByTheReceiverAndABigBatchByTheWriter) {
+  TempDir dir;
+  RunningHub hub(dir / "hub");
+  ASSERT_TRUE(hub.ok());
+  client::SenderOptions so;
+  so.endpoint = hub.endpoints().ingest;
+  so.batch_events = 1;
+  so.window = 1;
+  std::vector<std::string> singles;
+  for (int i = 0; i < 50; ++i)
+    singles.push_back(testing::MakeEvent({.record_id = "s" + std::to_string(i)}).SerializeAsString());
+  auto results = client::Sender(so).SendAll(singles);
+  ASSERT_TRUE(results.ok()) << results.status().ToString();
+  for (const auto& r : *results) EXPECT_EQ(r.outcome, lscb::v1::ACCEPTED) << r.reason;
+  hub::HubStats stats = hub.stats();
+  EXPECT_EQ(stats.groups_committed, 50u);
+  // The writer has the turn now and then (checks for checkpoints and the
+  // like); an event arriving just then is queued for it.
+  EXPECT_GE(stats.groups_by_receiver, 45u);
+
+  std::vector<std::string> batch;
+  for (int i = 0; i < 200; ++i)
+    batch.push_back(testing::MakeEvent({.record_id = "b" + std::to_string(i)}).SerializeAsString());
+  so.batch_events = 200;
+  results = client::Sender(so).SendAll(batch);
+  ASSERT_TRUE(results.ok()) << results.status().ToString();
+  EXPECT_EQ(results->size(), 200u);
+  for (const auto& r : *results) EXPECT_EQ(r.outcome, lscb::v1::ACCEPTED) << r.reason;
+  EXPECT_EQ(hub.stats().groups_by_receiver, stats.groups_by_receiver);
+  EXPECT_EQ(hub.stats().events_committed, 250u);
+}
+
+// A small batch arriving while a big one is being committed by the writer
+// is decided after it: an amendment of the big batch's last record, sent
+// (on another connection) during that commit, is an amendment.
+TEST(ImportSnapshot, ASmallBatchArrivingDuringABigOnesCommitIsDecidedAfterIt) {
+  TempDir dir;
+  hub::HubOptions o;
+  std::atomic<bool> committing{false};
+  o.before_commit = [&] {
+    committing = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return Status::Ok();
+  };
+  RunningHub hub(dir / "hub", o);
+  ASSERT_TRUE(hub.ok());
+  std::vector<std::string> big;
+  for (int i = 0; i < 100; ++i)
+    big.push_back(testing::MakeEvent({.record_id = "r" + std::to_string(i)}).SerializeAsString());
+  client::SenderOptions so;
+  so.endpoint = hub.endpoints().ingest;
+  so.batch_events = 100;
+  so.request_timeout = std::chrono::seconds(10);
+  Result<std::vector<client::EventResult>> big_results = Status::Internal("not sent");
+  std::thread t([&] { big_results = client::Sender(so).SendAll(big); });
+  for (int i = 0; i < 500 && !committing; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_TRUE(committing.load()) << "the big batch was never committed";
+  auto amended = client::Sender(so).SendAll(
+      {testing::MakeEvent({.record_id = "r99", .label = "school"}).SerializeAsString()});
+  t.join();
+  ASSERT_TRUE(big_results.ok()) << big_results.status().ToString();
+  for (const auto& r : *big_results) EXPECT_EQ(r.outcome, lscb::v1::ACCEPTED) << r.reason;
+  ASSERT_TRUE(amended.ok()) << amended.status().ToString();
+  EXPECT_EQ(amended->front().outcome, lscb::v1::AMENDED) << amended->front().reason;
+  hub.Stop();
+  auto store = store::Store::Open(dir / "hub", {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->last_event_seq(), 101u);
+}
+
 TEST(ImportSnapshot, QueriesNameWhatIsWrong) {
   TempDir dir;
   RunningHub hub(dir / "hub");
