@@ -91,12 +91,18 @@ class IngestQueue {
   }
   // Writer: waits up to `timeout` for batches with the turn free, then takes
   // the turn and whole batches up to `max_events` (at least one; none when
-  // the time ran out). False, without the turn, when the receiver has it or
-  // the queue is closed.
+  // the time ran out, so that the writer can see to checkpoints and the
+  // like). When the time runs out while the receiver has the turn, the
+  // writer has it next. False, without the turn, once the queue is closed.
   bool TakeTurn(size_t max_events, Millis timeout, std::vector<Batch>* out) {
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, timeout, [&] { return (!batches_.empty() && !turn_taken_) || closed_; });
-    if (turn_taken_ || closed_) return false;
+    if (turn_taken_ && !closed_) {
+      turn_wanted_ = true;
+      cv_.wait(lock, [&] { return !turn_taken_ || closed_; });
+      turn_wanted_ = false;
+    }
+    if (closed_) return false;
     turn_taken_ = true;
     size_t n = 0;
     while (!batches_.empty() && (out->empty() || n + batches_.front().events() <= max_events)) {
@@ -107,10 +113,11 @@ class IngestQueue {
     events_ -= n;
     return true;
   }
-  // Receiver: the turn, when no batch waits and nobody has it.
+  // Receiver: the turn, when no batch waits and nobody has it or waits for
+  // it.
   bool TryTakeIdleTurn() {
     std::lock_guard lock(mu_);
-    if (turn_taken_ || !batches_.empty()) return false;
+    if (turn_taken_ || turn_wanted_ || !batches_.empty()) return false;
     turn_taken_ = true;
     return true;
   }
@@ -120,9 +127,9 @@ class IngestQueue {
     {
       std::lock_guard lock(mu_);
       turn_taken_ = false;
-      waiting = !batches_.empty();
+      waiting = !batches_.empty() || turn_wanted_;
     }
-    if (waiting) cv_.notify_one();  // the writer waits for batches, not for the turn alone
+    if (waiting) cv_.notify_one();  // otherwise the writer waits for batches, not for the turn
   }
   void Close() {
     {
@@ -139,6 +146,7 @@ class IngestQueue {
   std::deque<Batch> batches_;  // guarded by mu_
   size_t events_ = 0;          // guarded by mu_
   bool turn_taken_ = true;     // guarded by mu_
+  bool turn_wanted_ = false;   // guarded by mu_: the writer waits for the turn
   bool closed_ = false;        // guarded by mu_
 };
 
