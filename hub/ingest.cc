@@ -242,6 +242,15 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
     std::optional<Prior> prior;
     std::optional<EventFacts> stored;  // the version held, read from the store
     std::string stored_sender;
+    // A record belongs to the principal that sent it (records sent in
+    // plaintext, as "anonymous", to any principal allowed to send them).
+    auto owned_by_another = [&](std::string_view owner) {
+      return access_ && owner != events[i].principal && owner != "anonymous";
+    };
+    auto refuse_not_owner = [&] {
+      reject("not authorised: this record (source " + std::string(Clipped(env.source(), 40)) +
+             ") was sent by another principal; only it may amend the record");
+    };
     if (auto it = pending.find(key); it != pending.end()) {
       prior = Prior{it->second.rec, &ops[it->second.op].after, it->second.principal};
     } else {
@@ -251,9 +260,11 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
         if (f != in_flight->records.end()) in_flight_version = &f->second;
       }
       if (in_flight_version) {
-        // The same bytes as the version in flight: a duplicate, as below.
-        if (!access_ && in_flight_version->rec.content_hash == hash) {
-          duplicate("");
+        // The same bytes as the version in flight: a duplicate, as below,
+        // without waiting (the version's sender is known).
+        if (in_flight_version->rec.content_hash == hash) {
+          if (owned_by_another(in_flight_version->principal)) refuse_not_owner();
+          else duplicate("");
           continue;
         }
         Status s = settle();
@@ -287,11 +298,8 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
         prior = Prior{**rec, &*stored, stored_sender};
       }
     }
-    // A record belongs to the principal that sent it (records sent in
-    // plaintext, as "anonymous", to any principal allowed to send them).
-    if (access_ && prior && prior->principal != events[i].principal && prior->principal != "anonymous") {
-      reject("not authorised: this record (source " + std::string(Clipped(env.source(), 40)) +
-             ") was sent by another principal; only it may amend the record");
+    if (prior && owned_by_another(prior->principal)) {
+      refuse_not_owner();
       continue;
     }
     if (prior && prior->rec.content_hash == hash) {

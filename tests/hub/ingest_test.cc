@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "hub/principals.h"
 #include "lscb/v1/store.pb.h"
 #include "store/store.h"
 #include "testing/events.h"
@@ -272,6 +273,40 @@ TEST_F(IngestTest, AGroupDecidedWhileTheOneBeforeIsInFlightSeesItsRecords) {
   EXPECT_EQ(processor_->counters().accepted, 3u);
   EXPECT_EQ(processor_->counters().duplicate, 1u);
   EXPECT_EQ(processor_->counters().amended, 1u);
+}
+
+// Under access control, a re-send of a record in flight is answered without
+// waiting for that group's commit too: a duplicate from the principal that
+// sent the record, refused from any other.
+TEST_F(IngestTest, UnderAccessControlAResendOfARecordInFlightNeedsNoWait) {
+  auto key = [](char c) { return std::string(40, c); };
+  std::vector<Principal> ps = {
+      {"csc-greenwich", key('a'), Role::kPublisher, "csc", {"csc.*"}, {"E09000011"}},
+      {"csc-greenwich-2", key('b'), Role::kPublisher, "csc", {"csc.*"}, {"E09000011"}}};
+  auto policy = AccessPolicy::Create(ps, *boards_);
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  processor_->set_access_policy(*policy);
+  const std::string c1 = Enc({.record_id = "c1"});
+  const std::vector<IncomingEvent> first = {{c1, "csc-greenwich"}};
+  auto g1 = processor_->Decide(first);
+  ASSERT_TRUE(g1.ok());
+  int waits = 0;
+  const std::vector<IncomingEvent> second = {{c1, "csc-greenwich"}, {c1, "csc-greenwich-2"}};
+  auto g2 = processor_->Decide(second, &*g1, [&] {
+    ++waits;
+    return processor_->Commit(*g1);
+  });
+  ASSERT_TRUE(g2.ok());
+  EXPECT_EQ(waits, 0);
+  EXPECT_EQ(Outcomes(*g2), (std::vector<Outcome>{lscb::v1::DUPLICATE, lscb::v1::REJECTED}));
+  EXPECT_NE(g2->acks[1].reason().find("was sent by another principal"), std::string::npos) << g2->acks[1].reason();
+  ASSERT_TRUE(processor_->Commit(*g1).ok());
+  ASSERT_TRUE(processor_->Commit(*g2).ok());
+  // The same answers once the record is in the store.
+  auto g3 = processor_->Decide(second);
+  ASSERT_TRUE(g3.ok());
+  EXPECT_EQ(Outcomes(*g3), (std::vector<Outcome>{lscb::v1::DUPLICATE, lscb::v1::REJECTED}));
+  EXPECT_EQ(g3->acks[1].reason(), g2->acks[1].reason());
 }
 
 // When the commit of the group in flight fails, a group that waited for it
