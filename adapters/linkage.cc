@@ -1,12 +1,10 @@
 #include "adapters/linkage.h"
 
-#include <fcntl.h>
 #include <sodium.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
+
+#include "core/secret_file.h"
 
 namespace lscb::adapters {
 namespace {
@@ -55,32 +53,10 @@ std::optional<char> DemoInitial(std::string_view forenames) {
 }
 
 Result<LinkageKey> LinkageKey::FromFile(const std::string& path) {
-  auto io_error = [&](int err) {
-    return Status::IoError("cannot read linkage secret file " + path + ": " + std::strerror(err));
-  };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(errno);
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return io_error(errno);
-  if (!S_ISREG(st.st_mode)) return Status::IoError("linkage secret file " + path + " is not a regular file");
-  if ((st.st_mode & 077) != 0) {
-    return Status::FailedPrecondition("linkage secret file " + path +
-                                      " is readable by group or others; run: chmod 600 " + path);
-  }
-  std::string secret;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error(errno);
-    if (n == 0) break;
-    secret.append(buf, static_cast<size_t>(n));
-  }
+  // Any bytes will do, but a secret of more than 1 MiB is not one.
+  auto read = ReadKeyFile(path, "linkage secret file", true, 1 << 20);
+  if (!read.ok()) return read.status();
+  std::string secret = std::move(*read);
   if (secret.ends_with("\r\n")) {
     secret.resize(secret.size() - 2);
   } else if (secret.ends_with('\n')) {
@@ -91,7 +67,6 @@ Result<LinkageKey> LinkageKey::FromFile(const std::string& path) {
     return Status::InvalidArgument("linkage secret in " + path + " is " + std::to_string(secret.size()) +
                                    " bytes; at least " + std::to_string(kMinSecretBytes) + " are required");
   }
-  sodium_memzero(buf, sizeof buf);
   return LinkageKey(std::move(secret));
 }
 

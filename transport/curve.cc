@@ -1,48 +1,19 @@
 #include "transport/curve.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zmq.h>
 
-#include <array>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
+
+#include "core/secret_file.h"
 
 namespace lscb::transport {
 namespace {
 
-// Reads a small file (a key: at most 4 KiB). `what` names it in messages.
+// Reads a key file (at most 4 KiB). `what` names it in messages.
 Result<std::string> ReadSmallFile(const std::string& path, const std::string& what, bool secret) {
-  auto io_error = [&](int err) { return Status::IoError("cannot read " + what + " " + path + ": " + std::strerror(err)); };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return io_error(errno);
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return io_error(errno);
-  if (!S_ISREG(st.st_mode)) return Status::IoError(what + " " + path + " is not a regular file");
-  if (secret && (st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::FailedPrecondition(what + " " + path + " is readable or writable by group or others (mode " +
-                                      mode + "); run: chmod 600 " + path);
-  }
-  if (st.st_size > 4096) return Status::InvalidArgument(what + " " + path + " is too large to hold a key");
-  std::string text;
-  std::array<char, 4097> buf{};
-  for (;;) {
-    ssize_t n = ::read(fd, buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error(errno);
-    if (n == 0) break;
-    text.append(buf.data(), static_cast<size_t>(n));
-    if (text.size() > 4096) break;
-  }
-  explicit_bzero(buf.data(), buf.size());
+  auto read = ReadKeyFile(path, what, secret, 4096);
+  if (!read.ok()) return read.status();
+  std::string& text = *read;
   // The key is the first line, without surrounding white space.
   size_t end = text.find_first_of("\r\n");
   std::string key = text.substr(0, end);

@@ -163,7 +163,7 @@ TEST_F(SecretFileTest, RefusesAFileReadableByGroupOrOthers) {
     Result<LinkageKey> key = LinkageKey::FromFile(path);
     ASSERT_FALSE(key.ok()) << std::oct << mode;
     EXPECT_TRUE(key.status().IsFailedPrecondition());
-    EXPECT_NE(key.status().message().find("readable by group or others"), std::string::npos);
+    EXPECT_NE(key.status().message().find("readable or writable by group or others"), std::string::npos);
     EXPECT_NE(key.status().message().find("chmod 600 " + path), std::string::npos) << key.status().message();
     EXPECT_EQ(key.status().message().find(kSecret), std::string::npos);
   }
