@@ -49,17 +49,23 @@ int main(int argc, char** argv) {
   int request_timeout_ms = 5000;
   int give_up_s = 0;
   bool no_progress = false;
+  // Delivery, for every command that sends to the hub: where to, the outbox
+  // and how long to wait (`give_up`: whether it may stop without progress).
+  auto delivery_flags = [&](CLI::App* cmd, std::string& ingest, std::string& outbox_dir, bool give_up) {
+    cmd->add_option("--ingest", ingest, "hub ingest endpoint")->capture_default_str();
+    cmd->add_option("--outbox", outbox_dir, "outbox folder (default $XDG_STATE_HOME/lscb/outbox)");
+    cmd->add_option("--request-timeout-ms", request_timeout_ms, "wait this long for an ack before re-sending");
+    if (give_up)
+      cmd->add_option("--give-up-after", give_up_s, "stop after this many seconds without progress (0: never)");
+  };
   auto* import = app.add_subcommand("import", "validate, pseudonymise and send agency files to the hub");
   import->add_option("--format", imp.format, "feed format, e.g. csc-events")->required();
-  import->add_option("--ingest", imp.ingest, "hub ingest endpoint")->capture_default_str();
+  delivery_flags(import, imp.ingest, imp.outbox, true);
   import->add_option("--linkage-secret-file", imp.linkage_secret_file,
                      "file holding the agencies' shared linkage secret (mode 600)")
       ->required();
   import->add_option("--on-error", imp.on_error, "reject-file (default) or skip-record");
-  import->add_option("--request-timeout-ms", request_timeout_ms, "wait this long for an ack before re-sending");
-  import->add_option("--give-up-after", give_up_s, "stop after this many seconds without progress (0: never)");
   import->add_flag("--no-progress", no_progress, "no progress output");
-  import->add_option("--outbox", imp.outbox, "outbox folder (default $XDG_STATE_HOME/lscb/outbox)");
   bool no_wait = false;
   import->add_flag("--no-wait", no_wait, "return once the events are safely in the outbox");
   import->add_option("FILE", imp.files, "files to import")->required();
@@ -68,14 +74,12 @@ int main(int argc, char** argv) {
   int poll_ms = 200, drain_ms = 5000;
   auto* stream = app.add_subcommand("stream", "send a growing feed row by row; resumes where it stopped");
   stream->add_option("--format", str.format, "feed format, e.g. csc-events")->required();
-  stream->add_option("--ingest", str.ingest, "hub ingest endpoint")->capture_default_str();
+  delivery_flags(stream, str.ingest, str.outbox, false);
   stream->add_option("--linkage-secret-file", str.linkage_secret_file,
                      "file holding the agencies' shared linkage secret (mode 600)")
       ->required();
-  stream->add_option("--outbox", str.outbox, "outbox folder (default $XDG_STATE_HOME/lscb/outbox)");
   stream->add_flag("--follow", str.follow, "keep reading as the file grows, until SIGINT or SIGTERM");
   stream->add_option("--poll-ms", poll_ms, "look for new rows this often")->capture_default_str();
-  stream->add_option("--request-timeout-ms", request_timeout_ms, "wait this long for an ack before re-sending");
   stream->add_option("--drain-timeout-ms", drain_ms, "once stopped, keep delivering this long")
       ->capture_default_str();
   stream->add_flag("--no-progress", no_progress, "no periodic progress lines");
@@ -86,10 +90,7 @@ int main(int argc, char** argv) {
   outbox->add_option("ACTION", box.action, "status, flush or list-rejected")
       ->required()
       ->check(CLI::IsMember({"status", "flush", "list-rejected"}));
-  outbox->add_option("--outbox", box.outbox, "outbox folder (default $XDG_STATE_HOME/lscb/outbox)");
-  outbox->add_option("--ingest", box.ingest, "hub ingest endpoint (flush)")->capture_default_str();
-  outbox->add_option("--request-timeout-ms", request_timeout_ms, "wait this long for an ack before re-sending");
-  outbox->add_option("--give-up-after", give_up_s, "stop after this many seconds without progress (0: never)");
+  delivery_flags(outbox, box.ingest, box.outbox, true);
   outbox->add_flag("--no-progress", no_progress, "no progress output");
 
   // CURVE keys, for every command that talks to a hub.
