@@ -91,6 +91,10 @@ struct StoreStats {
   uint64_t first_event_seq = 1;
   uint64_t last_event_seq = 0;
   uint64_t last_dead_letter_id = 0;
+  // The filter in front of the idempotency keys: filled (until then every
+  // look-up reads the store), and the look-ups it answered as "not held".
+  bool idempotency_filter_ready = false;
+  uint64_t idempotency_filter_skips = 0;
 };
 
 class Store {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "testing/temp_dir.h"
 
@@ -48,6 +50,58 @@ TEST(Store, CommitsAtomicallyAndReadsBack) {
   std::string checkpoint;
   ASSERT_TRUE(*store.ReadCheckpoint("view", [&](std::string_view v) { checkpoint.assign(v); }));
   EXPECT_EQ(checkpoint, "blob");
+}
+
+// Look-ups of keys never committed are answered by the filter in front of
+// the idempotency keys; every key committed is still found, in the same
+// session and after a reopen (when the filter is refilled from the store),
+// including keys committed while it is being refilled.
+TEST(Store, TheIdempotencyFilterNeverHidesAKeyTheStoreHolds) {
+  lscb::testing::TempDir dir;
+  auto key = [](const std::string& prefix, int i) { return IdempotencyKey("csc:E09000011", prefix + std::to_string(i)); };
+  auto commit_keys = [&](Store& store, const std::string& prefix, int n) {
+    WriteSet w;
+    for (int i = 0; i < n; ++i) w.PutIdempotency(key(prefix, i), IdempotencyRecord{{}, static_cast<uint64_t>(i + 1)});
+    ASSERT_TRUE(store.Commit(w).ok());
+  };
+  auto wait_ready = [](Store& store) {
+    for (int i = 0; i < 5000 && !store.Stats().idempotency_filter_ready; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(store.Stats().idempotency_filter_ready);
+  };
+  auto expect_all_found = [&](Store& store, const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i) {
+      auto rec = store.GetIdempotency(key(prefix, i));
+      ASSERT_TRUE(rec.ok() && rec->has_value()) << prefix << i;
+      EXPECT_EQ((*rec)->seq, static_cast<uint64_t>(i + 1));
+    }
+  };
+  // Keys never committed: not found, and nearly all answered by the filter
+  // (a false positive is read from the store).
+  auto expect_new_skipped = [&](Store& store, int n) {
+    const uint64_t before = store.Stats().idempotency_filter_skips;
+    for (int i = 0; i < n; ++i) EXPECT_FALSE(store.GetIdempotency(key("new", i))->has_value());
+    EXPECT_GE(store.Stats().idempotency_filter_skips - before, static_cast<uint64_t>(n - n / 100));
+  };
+  {
+    auto s = Store::Open(dir.path(), {});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    Store& store = **s;
+    EXPECT_FALSE(store.GetIdempotency(key("none", 0))->has_value());  // starts the filter
+    wait_ready(store);
+    commit_keys(store, "a", 20000);
+    expect_all_found(store, "a", 20000);
+    expect_new_skipped(store, 20000);
+  }
+  auto s = Store::Open(dir.path(), {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& store = **s;
+  EXPECT_FALSE(store.GetIdempotency(key("none", 1))->has_value());  // starts the refill
+  commit_keys(store, "b", 5000);  // most likely while it is refilled
+  wait_ready(store);
+  expect_all_found(store, "a", 20000);
+  expect_all_found(store, "b", 5000);
+  expect_new_skipped(store, 1000);
 }
 
 TEST(Store, AFailedCommitWritesNothing) {
