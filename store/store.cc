@@ -85,9 +85,9 @@ class KeyFilter final {
     return true;
   }
   // Bits per key it is sized for. Sized for twice the keys the store holds
-  // (2.5 bytes per key held), it gives about 1 false positive in 1,000; once
+  // (2.5 bytes per key held), it gives about 1 false positive in 2,000; once
   // the store holds twice as many (until a restart resizes it), about 1 in
-  // 50.
+  // 100.
   static constexpr uint64_t kBitsPerKey = 10;
 
  private:
