@@ -60,7 +60,8 @@ constexpr std::array<std::string_view, 5> kAbuseCategories = {"neglect", "physic
 constexpr std::array<std::string_view, 2> kMissingCategories = {"missing", "absent"};
 constexpr std::array<std::string_view, 4> kActivities = {"service_review", "planning", "delivery",
                                                          "board_consultation"};
-// The most children one participation record may count, as the hub requires.
+// The most children one participation record may count, as the hub requires
+// (event.proto).
 constexpr uint32_t kMaxChildrenInvolved = 1000000;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -9,6 +9,9 @@ namespace {
 using lscb::v1::Envelope;
 using lscb::v1::SubjectToken;
 
+// The most children one participation record may count (event.proto).
+constexpr uint32_t kMaxChildrenInvolved = 1000000;
+
 bool OneOf(const std::vector<std::string_view>& allowed, const std::string& v) {
   return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
 }
@@ -189,8 +192,8 @@ Result<EventFacts> ValidateEvent(const Envelope& e, const BoardRegistry& boards,
     case EventKind::kBoardParticipation:
       if (!expect(Envelope::kParticipation) || !OneOf(Activities(), e.participation().activity()))
         return Bad("board.participation needs participation.activity");
-      if (e.participation().children_involved() < 1 || e.participation().children_involved() > 1000000)
-        return Bad("participation.children_involved must be from 1 to 1000000");
+      if (e.participation().children_involved() < 1 || e.participation().children_involved() > kMaxChildrenInvolved)
+        return Bad("participation.children_involved must be from 1 to " + std::to_string(kMaxChildrenInvolved));
       f.label = *LabelIdOf(e.participation().activity());
       f.amount = e.participation().children_involved();
       break;

@@ -571,8 +571,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
     table.block_cache = cache;
     if (bloom) {
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
-      // Most look-ups are for keys never seen (new records): a bloom filter over
-      // the memtable answers them without searching its skip list.
+      // The look-ups that get past the store's KeyFilter are mostly for keys
+      // held in an SST file (re-sends), plus every look-up until that filter
+      // is filled after a start: a bloom filter over the memtable answers
+      // those without searching its skip list.
       cfo.memtable_prefix_bloom_size_ratio = 0.02;
       cfo.memtable_whole_key_filtering = true;
     }
