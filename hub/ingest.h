@@ -65,6 +65,7 @@
 #include "hub/audit.h"
 #include "hub/indicator_view.h"
 #include "hub/principals.h"
+#include "lscb/v1/event.pb.h"
 #include "lscb/v1/wire.pb.h"
 #include "store/store.h"
 
@@ -209,6 +210,7 @@ class IngestProcessor final {
   std::mutex spare_mu_;
   std::vector<std::unique_ptr<store::WriteSet>> spare_writes_;  // guarded by spare_mu_
   std::string audit_lines_;  // Decide's
+  lscb::v1::Envelope env_;   // Decide's: each event is decoded into it (ParseReusing)
 };
 
 // The linkage index keys of an event (one per child token); none when the

@@ -144,6 +144,54 @@ TEST_F(IngestTest, BadInputIsRejectedWithAReasonAndKeptAsADeadLetter) {
   EXPECT_EQ(Send({Enc({.record_id = "good2"})}), std::vector<Outcome>{lscb::v1::ACCEPTED});
 }
 
+// The envelope each event is decoded into is reused from one event to the
+// next (its subject and tokens stay allocated): nothing of one event may show
+// through in the next, whatever the order, even after a decoding that failed
+// half-way.
+TEST_F(IngestTest, EachEventIsDecidedOnItsOwnBytesAlone) {
+  auto with_child = MakeEvent({.record_id = "c1"});
+  auto no_subject = MakeEvent({.record_id = "c2"});
+  no_subject.clear_subject();
+  auto no_band = MakeEvent({.record_id = "c3"});
+  no_band.mutable_subject()->clear_age_band();
+  auto participation = MakeEvent({.kind = "board.participation", .record_id = "p1", .children_involved = 4});
+  auto participation_with_child = participation;
+  participation_with_child.set_source_event_id("p2");
+  *participation_with_child.mutable_subject() = with_child.subject();
+  // A valid subject, then bytes that are not a field: the decoding fails
+  // after the subject's tokens were read.
+  std::string half = with_child.SerializeAsString() + "\xff\xff";
+  std::vector<std::string> enc = {with_child.SerializeAsString(),
+                                  no_subject.SerializeAsString(),
+                                  participation.SerializeAsString(),
+                                  no_band.SerializeAsString(),
+                                  participation_with_child.SerializeAsString(),
+                                  half,
+                                  no_subject.SerializeAsString(),
+                                  Enc({.record_id = "c4"})};
+  auto in = Incoming(enc);
+  auto acks = processor_->ProcessGroup(in);
+  ASSERT_TRUE(acks.ok()) << acks.status().ToString();
+  ASSERT_EQ(acks->size(), enc.size());
+  std::vector<Outcome> outcomes;
+  for (const auto& a : *acks) outcomes.push_back(a.outcome());
+  EXPECT_EQ(outcomes, (std::vector<Outcome>{lscb::v1::ACCEPTED, lscb::v1::REJECTED, lscb::v1::ACCEPTED,
+                                            lscb::v1::REJECTED, lscb::v1::REJECTED, lscb::v1::REJECTED,
+                                            lscb::v1::REJECTED, lscb::v1::ACCEPTED}));
+  EXPECT_EQ((*acks)[1].reason(), "missing field: subject.tokens");
+  EXPECT_NE((*acks)[3].reason().find("is not an age band"), std::string::npos) << (*acks)[3].reason();
+  EXPECT_NE((*acks)[4].reason().find("must not carry a subject"), std::string::npos) << (*acks)[4].reason();
+  EXPECT_NE((*acks)[5].reason().find("malformed"), std::string::npos) << (*acks)[5].reason();
+  EXPECT_EQ((*acks)[6].reason(), "missing field: subject.tokens");
+  EXPECT_EQ(Contacts(), "2");
+  // The same again: duplicates and the same rejections, in a new group.
+  auto again = processor_->ProcessGroup(in);
+  ASSERT_TRUE(again.ok());
+  for (size_t i = 0; i < enc.size(); ++i)
+    EXPECT_EQ((*again)[i].outcome(), outcomes[i] == lscb::v1::ACCEPTED ? lscb::v1::DUPLICATE : lscb::v1::REJECTED)
+        << i;
+}
+
 TEST_F(IngestTest, AFailedCommitAcknowledgesAndCountsNothing) {
   bool fail = true;
   store::Options opts;
