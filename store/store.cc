@@ -4,14 +4,17 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -30,12 +33,13 @@ constexpr const char* kDeadCf = "dead_letters";
 constexpr const char* kCheckpointCf = "checkpoints";
 constexpr const char* kLinkageCf = "linkage";
 constexpr const char* kAuditCf = "audit";
+constexpr const char* kJournalCf = "idempotency_journal";
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kLogStartKey = "log_start_seq";
 
 // The families opened at start, in this order; kAudit (created on first
 // use) is kept apart.
-enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kLinkage, kCfCount, kAudit = kCfCount };
+enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kLinkage, kJournal, kCfCount, kAudit = kCfCount };
 
 std::string SeqKey(uint64_t seq) {
   std::string k;
@@ -56,6 +60,146 @@ uint64_t LastNumericKey(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf) {
   if (!it->Valid() || it->key().size() != 8) return 0;
   return ReadBigEndian64(it->key().data());
 }
+
+constexpr size_t kRecordBytes = 24;
+
+void EncodeRecord(const IdempotencyRecord& rec, char* out) {
+  std::memcpy(out, rec.content_hash.data(), 16);
+  WriteBigEndian64(out + 16, rec.seq);
+}
+
+IdempotencyRecord DecodeRecord(const char* in) {
+  IdempotencyRecord rec;
+  std::memcpy(rec.content_hash.data(), in, 16);
+  rec.seq = ReadBigEndian64(in + 16);
+  return rec;
+}
+
+// A journal value: for each record, its key's length (varint), the key and
+// the record (24 bytes). Calls fn(key, record) in order; false when `v` is
+// not such a value.
+template <typename F>
+bool ForEachJournalled(std::string_view v, F fn) {
+  while (!v.empty()) {
+    uint64_t n = 0;
+    int shift = 0;
+    size_t i = 0;
+    for (;; ++i) {
+      if (i >= v.size() || shift > 28) return false;
+      n |= uint64_t(uint8_t(v[i]) & 0x7f) << shift;
+      shift += 7;
+      if (!(uint8_t(v[i]) & 0x80)) break;
+    }
+    v.remove_prefix(i + 1);
+    if (v.size() < n + kRecordBytes) return false;
+    fn(v.substr(0, n), DecodeRecord(v.data() + n));
+    v.remove_prefix(n + kRecordBytes);
+  }
+  return true;
+}
+
+void AppendJournalled(std::string& out, std::string_view key, std::string_view record) {
+  for (uint64_t n = key.size(); ; n >>= 7) {
+    if (n < 0x80) {
+      out.push_back(static_cast<char>(n));
+      break;
+    }
+    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  out.append(key);
+  out.append(record);
+}
+
+// Idempotency records held in memory: an open-addressing table over one
+// buffer of key bytes, about 100 bytes a record. Not thread-safe.
+class RecentKeys final {
+ public:
+  RecentKeys() : slots_(1024, kEmpty) {}
+  size_t size() const { return entries_.size(); }
+  void Put(std::string_view key, const IdempotencyRecord& rec) {
+    if ((entries_.size() + 1) * 4 > slots_.size() * 3) Grow();
+    const uint64_t h = Hash(key);
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      uint32_t e = slots_[i];
+      if (e == kEmpty) {
+        slots_[i] = static_cast<uint32_t>(entries_.size());
+        entries_.push_back({h, bytes_.size(), static_cast<uint32_t>(key.size()), rec});
+        bytes_.append(key);
+        return;
+      }
+      if (entries_[e].hash == h && Key(e) == key) {
+        entries_[e].rec = rec;
+        return;
+      }
+    }
+  }
+  const IdempotencyRecord* Find(std::string_view key) const {
+    const uint64_t h = Hash(key);
+    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      uint32_t e = slots_[i];
+      if (e == kEmpty) return nullptr;
+      if (entries_[e].hash == h && Key(e) == key) return &entries_[e].rec;
+    }
+  }
+  // Calls fn(key, record) for every record, in key order.
+  template <typename F>
+  void ForEachInKeyOrder(F fn) const {
+    // Sorted by the 8 bytes after the prefix all keys share (the sources
+    // are few), so that most comparisons read no key.
+    size_t common = entries_.empty() ? 0 : Key(0).size();
+    for (uint32_t e = 1; e < entries_.size() && common > 0; ++e) {
+      std::string_view a = Key(0).substr(0, common), b = Key(e);
+      size_t i = 0;
+      while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+      common = i;
+    }
+    struct Item {
+      uint64_t next8;  // big-endian, so that integer order is byte order
+      std::string_view key;
+      uint32_t entry;
+    };
+    std::vector<Item> order(entries_.size());
+    for (uint32_t e = 0; e < entries_.size(); ++e) {
+      std::string_view k = Key(e);
+      uint64_t v = 0;
+      for (size_t i = 0; i < 8; ++i) v = (v << 8) | (common + i < k.size() ? uint8_t(k[common + i]) : 0);
+      order[e] = {v, k, e};
+    }
+    std::sort(order.begin(), order.end(), [](const Item& a, const Item& b) {
+      if (a.next8 != b.next8) return a.next8 < b.next8;
+      return a.key < b.key;
+    });
+    for (const Item& it : order) fn(it.key, entries_[it.entry].rec);
+  }
+  template <typename F>
+  void ForEach(F fn) const {
+    for (uint32_t e = 0; e < entries_.size(); ++e) fn(Key(e));
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Entry {
+    uint64_t hash;
+    size_t key_at;
+    uint32_t key_size;
+    IdempotencyRecord rec;
+  };
+  static uint64_t Hash(std::string_view key) { return std::hash<std::string_view>()(key); }
+  std::string_view Key(uint32_t e) const { return {bytes_.data() + entries_[e].key_at, entries_[e].key_size}; }
+  void Grow() {
+    std::vector<uint32_t> slots(slots_.size() * 2, kEmpty);
+    for (uint32_t e = 0; e < entries_.size(); ++e)
+      for (size_t i = entries_[e].hash & (slots.size() - 1);; i = (i + 1) & (slots.size() - 1))
+        if (slots[i] == kEmpty) {
+          slots[i] = e;
+          break;
+        }
+    slots_ = std::move(slots);
+  }
+  std::vector<uint32_t> slots_;
+  std::vector<Entry> entries_;
+  std::string bytes_;
+};
 
 // A Bloom filter over the idempotency keys in the store, in front of the
 // idempotency family: most look-ups are for records never seen, and a key
@@ -154,9 +298,8 @@ void WriteSet::PutEvent(uint64_t seq, std::string_view entry) {
 }
 
 void WriteSet::PutIdempotency(std::string_view key, const IdempotencyRecord& rec) {
-  char v[24];
-  std::memcpy(v, rec.content_hash.data(), 16);
-  WriteBigEndian64(v + 16, rec.seq);
+  char v[kRecordBytes];
+  EncodeRecord(rec, v);
   impl_->Add(kIdem, key, {v, sizeof v});
   ++count_;
 }
@@ -214,9 +357,45 @@ class RocksStore final : public Store {
     last_dead_id_ = LastNumericKey(db_.get(), handles_[kDead]);
   }
 
+  // Reads the journal's records back into memory (Open, OpenReader).
+  Status ReadJournal() {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[kJournal]));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != 8) return Status::Corruption("bad key in the idempotency journal of " + dir_);
+      journal_seq_ = ReadBigEndian64(it->key().data());
+      bool ok = ForEachJournalled(std::string_view(it->value().data(), it->value().size()),
+                                  [&](std::string_view key, const IdempotencyRecord& rec) { active_->Put(key, rec); });
+      if (!ok)
+        return Status::Corruption("idempotency journal entry " + std::to_string(journal_seq_) + " of " + dir_ +
+                                  " cannot be decoded");
+    }
+    held_journal_seq_ = journal_seq_;
+    return FromRocks(it->status(), "reading the idempotency journal of " + dir_);
+  }
+
   ~RocksStore() override {
     closing_.store(true);
     if (filter_thread_.joinable()) filter_thread_.join();
+    {
+      std::lock_guard lock(index_mu_);
+      index_stop_ = true;
+    }
+    index_cv_.notify_all();
+    if (index_thread_.joinable()) index_thread_.join();
+    // What the journal holds goes to the idempotency family now, so that the
+    // next open has nothing to read back. If that fails, the journal keeps it.
+    if (secondary_dir_.empty()) {
+      (void)WriteFrozen();
+      bool more = false;
+      {
+        std::lock_guard lock(recent_mu_);
+        if (!frozen_ && active_->size() > 0) {
+          Freeze();
+          more = true;
+        }
+      }
+      if (more) (void)WriteFrozen();
+    }
     // A clean close leaves no write-ahead log to replay: the next open (a
     // restart) then does not re-read the last checkpoint from the log.
     if (secondary_dir_.empty()) {
@@ -246,19 +425,21 @@ class RocksStore final : public Store {
     auto& impl = *writes.impl_;
     std::lock_guard commit_lock(commit_mu_);  // see StartKeyFilter
     impl.batch.Clear();
-    // Idempotency keys arrive in random order; inserted in key order, each
-    // one's place in the memtable's skip list is found from the one before.
-    // The other families' keys already ascend. (Stable: a key written twice
-    // keeps its last value.)
-    auto key_less = [&](const WriteSet::Impl::Op& a, const WriteSet::Impl::Op& b) {
-      if ((a.cf == kIdem) != (b.cf == kIdem)) return b.cf == kIdem;  // idempotency keys last
-      return a.cf == kIdem && impl.Key(a).compare(impl.Key(b)) < 0;
-    };
-    std::stable_sort(impl.ops.begin(), impl.ops.end(), key_less);
+    // The idempotency records go to the journal, as one value, in order (a
+    // key written twice keeps its last record).
+    std::string& journalled = journal_value_;
+    journalled.clear();
+    bool has_idempotency = false;
     for (const auto& op : impl.ops) {
-      // In the filter before the store: a key the store holds is never
-      // missing from it.
-      if (op.cf == kIdem && idem_filter_) idem_filter_->Add(std::string_view(impl.Key(op).data(), impl.Key(op).size()));
+      if (op.cf == kIdem) {
+        has_idempotency = true;
+        std::string_view key(impl.Key(op).data(), impl.Key(op).size());
+        // In the filter before the store: a key the store holds is never
+        // missing from it.
+        if (idem_filter_) idem_filter_->Add(key);
+        AppendJournalled(journalled, key, std::string_view(impl.Value(op).data(), impl.Value(op).size()));
+        continue;
+      }
       rocksdb::ColumnFamilyHandle* cf = nullptr;
       if (op.cf == kAudit) {
         auto a = AuditFamily(true);
@@ -270,6 +451,10 @@ class RocksStore final : public Store {
       rocksdb::Status s = op.erase ? impl.batch.Delete(cf, impl.Key(op)) : impl.batch.Put(cf, impl.Key(op), impl.Value(op));
       if (!s.ok()) return FromRocks(s, "staging a commit");
     }
+    if (has_idempotency) {
+      rocksdb::Status s = impl.batch.Put(handles_[kJournal], SeqKey(journal_seq_ + 1), journalled);
+      if (!s.ok()) return FromRocks(s, "staging a commit");
+    }
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;
     wo.disableWAL = false;
@@ -277,6 +462,20 @@ class RocksStore final : public Store {
     if (!st.ok()) return st;
     if (impl.max_event_seq > last_event_seq_) last_event_seq_ = impl.max_event_seq;
     if (impl.max_dead_id > last_dead_id_) last_dead_id_ = impl.max_dead_id;
+    if (has_idempotency) {
+      ++journal_seq_;
+      bool start_index = false;
+      {
+        std::lock_guard lock(recent_mu_);
+        ForEachJournalled(journalled, [&](std::string_view key, const IdempotencyRecord& rec) { active_->Put(key, rec); });
+        held_journal_seq_ = journal_seq_;
+        if (active_->size() >= options_.index_every_keys) {
+          if (!frozen_) Freeze();
+          start_index = true;  // or again, if writing the last ones failed
+        }
+      }
+      if (start_index) StartIndexing();
+    }
     return Status::Ok();
   }
 
@@ -286,15 +485,21 @@ class RocksStore final : public Store {
       filter_skips_.fetch_add(1, std::memory_order_relaxed);
       return std::optional<IdempotencyRecord>();
     }
+    {
+      // Held in memory first (newest first): a record is dropped from there
+      // only once the family holds it.
+      std::lock_guard lock(recent_mu_);
+      if (const IdempotencyRecord* r = active_->Find(key)) return std::optional<IdempotencyRecord>(*r);
+      if (frozen_)
+        if (const IdempotencyRecord* r = frozen_->Find(key)) return std::optional<IdempotencyRecord>(*r);
+    }
     std::string v;
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kIdem], rocksdb::Slice(key.data(), key.size()), &v);
     if (s.IsNotFound()) return std::optional<IdempotencyRecord>();
     if (!s.ok()) return FromRocks(s, "reading an idempotency key");
-    if (v.size() != 24) return Status::Corruption("idempotency record of " + std::to_string(v.size()) + " bytes");
-    IdempotencyRecord rec;
-    std::memcpy(rec.content_hash.data(), v.data(), 16);
-    rec.seq = ReadBigEndian64(v.data() + 16);
-    return std::optional<IdempotencyRecord>(rec);
+    if (v.size() != kRecordBytes)
+      return Status::Corruption("idempotency record of " + std::to_string(v.size()) + " bytes");
+    return std::optional<IdempotencyRecord>(DecodeRecord(v.data()));
   }
 
   Result<std::optional<std::string>> GetEvent(uint64_t seq) override {
@@ -455,6 +660,11 @@ class RocksStore final : public Store {
     st.last_dead_letter_id = last_dead_id_;
     st.idempotency_filter_ready = filter_ready_.load(std::memory_order_acquire);
     st.idempotency_filter_skips = filter_skips_.load(std::memory_order_relaxed);
+    {
+      std::lock_guard lock(recent_mu_);
+      st.idempotency_journalled = active_->size() + (frozen_ ? frozen_->size() : 0);
+    }
+    st.idempotency_files_written = files_written_.load(std::memory_order_relaxed);
     for (auto* h : handles_) {
       uint64_t v = 0;
       if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveSstFilesSize, &v)) st.live_bytes += v;
@@ -494,7 +704,12 @@ class RocksStore final : public Store {
       // Between two commits: each key is in what the iterator sees, or
       // added by the commit that writes it.
       std::lock_guard lock(commit_mu_);
-      idem_filter_ = std::make_unique<KeyFilter>(std::max<uint64_t>(1 << 20, 2 * estimate));
+      std::lock_guard recent(recent_mu_);
+      uint64_t held = active_->size() + (frozen_ ? frozen_->size() : 0);
+      idem_filter_ = std::make_unique<KeyFilter>(std::max<uint64_t>(1 << 20, 2 * (estimate + held)));
+      // The records held in memory are not (all) in what the iterator sees.
+      active_->ForEach([&](std::string_view key) { idem_filter_->Add(key); });
+      if (frozen_) frozen_->ForEach([&](std::string_view key) { idem_filter_->Add(key); });
       iterator.reset(db_->NewIterator(ro, handles_[kIdem]));
     }
     filter_thread_ = std::thread([this, it = std::move(iterator)] {
@@ -502,6 +717,96 @@ class RocksStore final : public Store {
         idem_filter_->Add(std::string_view(it->key().data(), it->key().size()));
       if (it->status().ok() && !closing_.load()) filter_ready_.store(true, std::memory_order_release);
     });
+  }
+
+  // Under recent_mu_: the records held become the ones to write to the
+  // family (frozen_, still answering look-ups until written), with the
+  // journal entries they came from.
+  void Freeze() {
+    frozen_ = std::move(active_);
+    active_ = std::make_unique<RecentKeys>();
+    frozen_journal_seq_ = held_journal_seq_;
+  }
+
+  void StartIndexing() {
+    {
+      std::lock_guard lock(index_mu_);
+      index_wanted_ = true;
+      if (!index_thread_.joinable())
+        index_thread_ = std::thread([this] {
+          ::pthread_setname_np(::pthread_self(), "lscb-index");
+          IndexLoop();
+        });
+    }
+    index_cv_.notify_one();
+  }
+
+  void IndexLoop() {
+    std::unique_lock lock(index_mu_);
+    for (;;) {
+      index_cv_.wait(lock, [&] { return index_stop_ || index_wanted_; });
+      if (index_stop_) return;
+      index_wanted_ = false;
+      lock.unlock();
+      Status s = WriteFrozen();  // on failure kept, and tried again after the next commit
+      bool more = false;
+      if (s.ok()) {
+        // Commits that reached the threshold while these were written.
+        std::lock_guard recent(recent_mu_);
+        if (!frozen_ && active_->size() >= options_.index_every_keys) {
+          Freeze();
+          more = true;
+        }
+      }
+      lock.lock();
+      if (more) index_wanted_ = true;
+    }
+  }
+
+  // Writes frozen_ to the idempotency family as one sorted table file, then
+  // deletes the journal entries it came from and drops it from memory. On
+  // failure it stays (still answering look-ups, still journalled).
+  Status WriteFrozen() {
+    const RecentKeys* frozen = nullptr;
+    uint64_t upto = 0;
+    {
+      std::lock_guard lock(recent_mu_);
+      frozen = frozen_.get();
+      upto = frozen_journal_seq_;
+    }
+    if (!frozen) return Status::Ok();
+    // Only this thread (or the destructor, after it stopped) changes or
+    // drops frozen_ from here on; Commit freezes only when there is none.
+    const std::string path = dir_ + "/idempotency-index.sst";
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(handles_[kIdem]), handles_[kIdem],
+                                  /*invalidate_page_cache=*/false);
+    rocksdb::Status s = writer.Open(path);
+    char v[kRecordBytes];
+    frozen->ForEachInKeyOrder([&](std::string_view key, const IdempotencyRecord& rec) {
+      if (!s.ok()) return;
+      EncodeRecord(rec, v);
+      s = writer.Put(rocksdb::Slice(key.data(), key.size()), rocksdb::Slice(v, sizeof v));
+    });
+    if (s.ok()) s = writer.Finish();
+    if (s.ok()) {
+      rocksdb::IngestExternalFileOptions io;
+      io.move_files = true;
+      s = db_->IngestExternalFile(handles_[kIdem], {path}, io);
+    }
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    if (!s.ok()) return FromRocks(s, "writing idempotency records to " + dir_);
+    // Deleted once the family holds them: after a crash before this, the
+    // journal gives them again, which changes nothing.
+    rocksdb::WriteBatch batch;
+    s = batch.DeleteRange(handles_[kJournal], SeqKey(0), SeqKey(upto + 1));
+    if (s.ok()) s = db_->Write(rocksdb::WriteOptions(), &batch);
+    {
+      std::lock_guard lock(recent_mu_);
+      frozen_.reset();
+    }
+    files_written_.fetch_add(1, std::memory_order_relaxed);
+    return FromRocks(s, "deleting idempotency journal entries of " + dir_);
   }
 
   Status Scan(CfIndex cf, uint64_t from, const std::function<bool(uint64_t, std::string_view)>& fn) {
@@ -535,6 +840,21 @@ class RocksStore final : public Store {
   std::atomic<uint64_t> filter_skips_{0};
   std::atomic<bool> closing_{false};
   std::thread filter_thread_;
+  // Idempotency records journalled, not yet in the family (see store.h).
+  std::mutex recent_mu_;
+  std::unique_ptr<RecentKeys> active_ = std::make_unique<RecentKeys>();  // guarded by recent_mu_
+  std::unique_ptr<RecentKeys> frozen_;  // set by Commit, dropped by WriteFrozen; guarded by recent_mu_
+  uint64_t frozen_journal_seq_ = 0;     // guarded by recent_mu_
+  uint64_t journal_seq_ = 0;            // the last journal entry; guarded by commit_mu_
+  // The last journal entry whose records are in active_ (or frozen_, or the
+  // family); guarded by recent_mu_.
+  uint64_t held_journal_seq_ = 0;
+  std::string journal_value_;           // Commit's
+  std::atomic<uint64_t> files_written_{0};
+  std::mutex index_mu_;
+  std::condition_variable index_cv_;
+  bool index_wanted_ = false, index_stop_ = false;  // guarded by index_mu_
+  std::thread index_thread_;
 };
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& options) {
@@ -592,6 +912,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {kMetaCf, cf_options(false)},      {kEventsCf, cf_options(false)}, {kIdemCf, cf_options(true)},
       {kDeadCf, cf_options(false)},      {kCheckpointCf, checkpoint_options}, {kLinkageCf, cf_options(false)},
+      {kJournalCf, cf_options(false)},
   };
   // The audit family is opened when the store has one (it is created by
   // the first audit write).
@@ -647,8 +968,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
     audit = handles.back();
     handles.pop_back();
   }
+  std::error_code ec;
+  std::filesystem::remove(dir + "/idempotency-index.sst", ec);  // left by a crash while written
   auto store = std::make_unique<RocksStore>(dir, options, std::move(db), std::move(handles), found);
   store->set_audit_family(audit);
+  Status js = store->ReadJournal();
+  if (!js.ok()) return js;
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -662,7 +987,8 @@ Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir) {
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
   if (!s.ok()) return Status::NotFound("data folder " + dir + " holds no hub store (" + s.ToString() + ")");
-  const std::vector<std::string> known = {kMetaCf, kEventsCf, kIdemCf, kDeadCf, kCheckpointCf, kLinkageCf};
+  const std::vector<std::string> known = {kMetaCf,       kEventsCf,  kIdemCf,   kDeadCf,
+                                          kCheckpointCf, kLinkageCf, kJournalCf};
   for (const auto& n : names)
     if (n != kAuditCf && std::find(known.begin(), known.end(), n) == known.end())
       return Status::FailedPrecondition("data folder " + dir + " holds column families this build does not know; "
@@ -717,6 +1043,8 @@ Result<std::unique_ptr<Store>> Store::OpenReader(const std::string& dir) {
   auto store = std::make_unique<RocksStore>(dir, Options{}, std::move(db), std::move(handles), found);
   store->set_audit_family(audit);
   store->set_secondary_dir(tmpl);
+  Status js = store->ReadJournal();
+  if (!js.ok()) return js;
   return std::unique_ptr<Store>(std::move(store));
 }
 

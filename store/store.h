@@ -6,6 +6,9 @@
 //                 older events)
 //   events        seq (8 bytes, big-endian) -> lscb.v1.LogEntry
 //   idempotency   source "\0" source_event_id -> IdempotencyRecord (24 bytes)
+//   idempotency_journal
+//                 n (8 bytes, big-endian) -> the idempotency records of one
+//                 commit not yet in the idempotency family (see below)
 //   dead_letters  id (8 bytes, big-endian) -> lscb.v1.DeadLetter
 //   checkpoints   name -> opaque blob
 //   linkage       an index key chosen by the hub (token x kind x board x
@@ -18,6 +21,16 @@
 // write-ahead log on. With Options::sync_writes the WAL is also fsynced, so a
 // commit survives a power cut; without it a commit survives a crash of the
 // process (the OS still holds the data).
+//
+// Idempotency records are not inserted one by one into the idempotency
+// family, whose keys come in random order (each insert a walk of the
+// memtable's skip list through memory that is not in cache). A commit writes
+// its records as one value of the journal, in the same batch, and the store
+// keeps them in memory (answering look-ups from there). Once
+// Options::index_every_keys are held so, they are sorted and written to the
+// idempotency family as one table file in the background, and their journal
+// entries are deleted. Open reads what the journal holds back into memory;
+// closing writes it to the family, so that a clean restart has none to read.
 //
 // Thread safety: a Store may be read from several threads while one thread
 // commits. WriteSet is not thread-safe.
@@ -55,6 +68,9 @@ struct Options {
   // Fault injection for tests: called before each commit; a non-OK status
   // fails the commit without writing anything.
   std::function<Status()> before_commit;
+  // Idempotency records held in memory (and journalled) before they are
+  // written to the idempotency family in one sorted file.
+  size_t index_every_keys = 1 << 16;
 };
 
 struct IdempotencyRecord {
@@ -95,6 +111,10 @@ struct StoreStats {
   // look-up reads the store), and the look-ups it answered as "not held".
   bool idempotency_filter_ready = false;
   uint64_t idempotency_filter_skips = 0;
+  // Idempotency records held in memory and journalled, not yet written to
+  // the idempotency family; and the sorted files written so far since open.
+  uint64_t idempotency_journalled = 0;
+  uint64_t idempotency_files_written = 0;
 };
 
 class Store {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "testing/temp_dir.h"
@@ -102,6 +103,110 @@ TEST(Store, TheIdempotencyFilterNeverHidesAKeyTheStoreHolds) {
   expect_all_found(store, "a", 20000);
   expect_all_found(store, "b", 5000);
   expect_new_skipped(store, 1000);
+}
+
+// Idempotency records are journalled with their commit and held in memory,
+// then written to the idempotency family in sorted files: a record is found
+// at every step, with its last version, and after a reopen.
+TEST(Store, IdempotencyRecordsAreFoundBeforeWhileAndAfterTheyAreIndexed) {
+  lscb::testing::TempDir dir;
+  Options o;
+  o.index_every_keys = 1000;
+  // Keys of a few sources, whose ids share no fixed length (the files are
+  // written in byte order, which RocksDB checks).
+  auto key = [](int i) {
+    const char* source = i % 3 == 0 ? "csc:E09000011" : i % 3 == 1 ? "csc:E09000012" : "police:central";
+    return IdempotencyKey(source, "r" + std::to_string(i));
+  };
+  std::map<int, uint64_t> expected;  // key -> seq of its last version
+  uint64_t seq = 0;
+  auto check_all = [&](Store& store) {
+    for (const auto& [i, want] : expected) {
+      auto rec = store.GetIdempotency(key(i));
+      ASSERT_TRUE(rec.ok() && rec->has_value()) << i;
+      ASSERT_EQ((*rec)->seq, want) << i;
+      ASSERT_EQ((*rec)->content_hash[0], static_cast<uint8_t>(want)) << i;
+    }
+  };
+  {
+    auto s = Store::Open(dir.path(), o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    Store& store = **s;
+    for (int round = 0; round < 20; ++round) {
+      WriteSet w;
+      // 300 new records, and 20 earlier ones again (some twice in one
+      // commit): the last version written is the one held.
+      for (int i = 0; i < 300; ++i) {
+        IdempotencyRecord r{{static_cast<uint8_t>(++seq)}, seq};
+        w.PutIdempotency(key(round * 300 + i), r);
+        expected[round * 300 + i] = seq;
+      }
+      for (int i = 0; i < 20 && round > 0; ++i) {
+        const int k = (round * 37 + i * 11) % (round * 300);
+        for (int twice = 0; twice < 2; ++twice) {
+          IdempotencyRecord r{{static_cast<uint8_t>(++seq)}, seq};
+          w.PutIdempotency(key(k), r);
+          expected[k] = seq;
+        }
+      }
+      ASSERT_TRUE(store.Commit(w).ok());
+      check_all(store);
+    }
+    // Written in the background until fewer than 1000 are left in memory
+    // (how many files that takes depends on how fast each is written).
+    for (int i = 0; i < 5000 && store.Stats().idempotency_journalled >= 1000; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_LT(store.Stats().idempotency_journalled, 1000u);
+    EXPECT_GE(store.Stats().idempotency_files_written, 2u);
+    check_all(store);
+  }
+  // A clean close wrote every record to the family: the journal is empty.
+  auto s = Store::Open(dir.path(), o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)->Stats().idempotency_journalled, 0u);
+  size_t in_family = 0, in_journal = 0;
+  ASSERT_TRUE((*s)->ScanAll([&](std::string_view family, std::string_view, std::string_view) {
+                    in_family += family == "idempotency";
+                    in_journal += family == "idempotency_journal";
+                    return true;
+                  }).ok());
+  EXPECT_EQ(in_family, expected.size());
+  EXPECT_EQ(in_journal, 0u);
+  check_all(**s);
+}
+
+// Without a clean close (here: a copy of the store taken while it is open,
+// as a backup is), the records still only in the journal are read back at
+// open, and the key filter, filled afterwards, does not hide them.
+TEST(Store, JournalledRecordsAreReadBackWithoutACleanClose) {
+  lscb::testing::TempDir dir;
+  auto key = [](int i) { return IdempotencyKey("police:central", "inc-" + std::to_string(i)); };
+  auto s = Store::Open(dir / "live", {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  for (int c = 0; c < 3; ++c) {
+    WriteSet w;
+    for (int i = 0; i < 100; ++i)
+      w.PutIdempotency(key(i), IdempotencyRecord{{static_cast<uint8_t>(c)}, static_cast<uint64_t>(c * 100 + i + 1)});
+    ASSERT_TRUE((*s)->Commit(w).ok());
+  }
+  EXPECT_EQ((*s)->Stats().idempotency_journalled, 100u);
+  EXPECT_EQ((*s)->Stats().idempotency_files_written, 0u);
+  ASSERT_TRUE((*s)->CreateCheckpoint(dir / "copy").ok());
+
+  auto copy = Store::Open(dir / "copy", {});
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  Store& store = **copy;
+  EXPECT_EQ(store.Stats().idempotency_journalled, 100u);
+  EXPECT_FALSE(store.GetIdempotency(key(1000))->has_value());  // starts the filter
+  for (int i = 0; i < 5000 && !store.Stats().idempotency_filter_ready; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(store.Stats().idempotency_filter_ready);
+  for (int i = 0; i < 100; ++i) {
+    auto rec = store.GetIdempotency(key(i));
+    ASSERT_TRUE(rec.ok() && rec->has_value()) << i;
+    EXPECT_EQ((*rec)->seq, static_cast<uint64_t>(200 + i + 1));
+    EXPECT_EQ((*rec)->content_hash[0], 2);
+  }
 }
 
 TEST(Store, AFailedCommitWritesNothing) {
@@ -216,7 +321,8 @@ TEST(Store, RefusesAStoreFromANewerSchema) {
     // Rewrite the schema version as a future build would.
     rocksdb::Options o;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "events", "idempotency", "dead_letters", "checkpoints", "linkage"})
+    for (const char* n : {"default", "events", "idempotency", "dead_letters", "checkpoints", "linkage",
+                          "idempotency_journal"})
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> h;
     rocksdb::DB* db = nullptr;
