@@ -1,7 +1,9 @@
 #include "hub/ingest.h"
 
 #include <sodium.h>
+#include <xxhash.h>
 
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -81,6 +83,14 @@ bool ParseReusing(lscb::v1::Envelope& env, std::string_view bytes) {
 }  // namespace
 
 std::array<uint8_t, 16> ContentHash(std::string_view bytes) {
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(bytes.data(), bytes.size()));
+  std::array<uint8_t, 16> out;
+  std::memcpy(out.data(), c.digest, out.size());
+  return out;
+}
+
+std::array<uint8_t, 16> LegacyContentHash(std::string_view bytes) {
   std::array<uint8_t, 16> out{};
   crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                      nullptr, 0);
@@ -254,6 +264,12 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
     }
     std::string key = store::IdempotencyKey(env.source(), env.source_event_id());
     auto hash = ContentHash(events[i].bytes);
+    // The same bytes as a version held: hashed as this build hashes, or, for
+    // a version stored by an earlier build, with the legacy hash (computed
+    // only then: for an amendment or such a re-send).
+    auto same_bytes = [&](const std::array<uint8_t, 16>& held) {
+      return held == hash || held == LegacyContentHash(events[i].bytes);
+    };
 
     std::optional<Prior> prior;
     std::optional<EventFacts> stored;  // the version held, read from the store
@@ -278,7 +294,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       if (in_flight_version) {
         // The same bytes as the version in flight: a duplicate, as below,
         // without waiting (the version's sender is known).
-        if (in_flight_version->rec.content_hash == hash) {
+        if (in_flight_version->rec.content_hash == hash) {  // hashed by this build
           if (owned_by_another(in_flight_version->principal)) refuse_not_owner();
           else duplicate("");
           continue;
@@ -290,7 +306,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       if (!rec.ok()) return rec.status();
       // The same bytes again: without access control nothing else needs the
       // stored version, so it is not read back and decoded.
-      if (rec->has_value() && !access_ && (*rec)->content_hash == hash) {
+      if (rec->has_value() && !access_ && same_bytes((*rec)->content_hash)) {
         duplicate("");
         continue;
       }
@@ -299,7 +315,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
         // content hash are all that is left. The same bytes are still a
         // duplicate; other bytes cannot be applied, because the figures the
         // held version produced cannot be taken back without it.
-        if ((*rec)->content_hash == hash) {
+        if (same_bytes((*rec)->content_hash)) {
           duplicate("");
         } else {
           reject("cannot amend record " + std::string(Clipped(env.source_event_id(), 64)) +
@@ -318,7 +334,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       refuse_not_owner();
       continue;
     }
-    if (prior && prior->rec.content_hash == hash) {
+    if (prior && same_bytes(prior->rec.content_hash)) {
       duplicate("");
       continue;
     }

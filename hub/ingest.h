@@ -2,9 +2,9 @@
 // rejected), commits a group of them atomically, then updates the view.
 //
 // Idempotency: a record is identified by (source, source_event_id) and its
-// content by a 128-bit BLAKE2b hash of the encoded envelope. The same record
-// with the same content is a DUPLICATE; with other content an AMENDMENT,
-// which replaces the earlier version in the view.
+// content by a 128-bit hash of the encoded envelope (ContentHash). The same
+// record with the same content is a DUPLICATE; with other content an
+// AMENDMENT, which replaces the earlier version in the view.
 //
 // Linkage: an event that reports an incident already reported by another
 // record (a missing episode or a child's domestic-abuse involvement with a
@@ -219,7 +219,13 @@ class IngestProcessor final {
 // big-endian) | record (8, big-endian).
 std::vector<std::string> LinkKeys(const EventFacts& e);
 
-// BLAKE2b-128 of `bytes`.
+// The content hash of an envelope's bytes: XXH3-128. It tells a re-send
+// from an amendment of one record by its sender, so it needs no resistance to
+// a chosen collision (one could only make the sender's own amendment look
+// like a re-send); an accidental one is a 2^-128 chance.
 std::array<uint8_t, 16> ContentHash(std::string_view bytes);
+// BLAKE2b-128: the content hash of versions stored by earlier builds, still
+// compared with when a stored hash is not ContentHash's.
+std::array<uint8_t, 16> LegacyContentHash(std::string_view bytes);
 
 }  // namespace lscb::hub

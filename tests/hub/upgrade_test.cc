@@ -40,7 +40,7 @@ void WriteSchema1Store(const std::string& dir, const std::vector<lscb::v1::Envel
     std::string key(8, '\0');
     for (int i = 0; i < 8; ++i) key[7 - i] = static_cast<char>((seq >> (8 * i)) & 0xFF);
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[1], key, entry.SerializeAsString()).ok());
-    auto hash = ContentHash(entry.envelope());
+    auto hash = LegacyContentHash(entry.envelope());  // as earlier builds hashed
     std::string rec(reinterpret_cast<const char*>(hash.data()), 16);
     rec += key;
     ASSERT_TRUE(
