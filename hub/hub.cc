@@ -624,6 +624,7 @@ class HubImpl final : public Hub {
     // The writer has the ingest turn from the start: nothing is decided
     // before the children's histories are in the view.
     if (!AdoptDeferredChildren()) return;
+    if (options_.on_started) options_.on_started();
     queue_.EndTurn();
     std::vector<Batch> batches;
     while (!stop_.load()) {

@@ -91,6 +91,10 @@ struct HubOptions {
   // For tests: called by the view's thread before it applies committed
   // groups (acks do not wait for it; queries do).
   std::function<void()> before_view_update;
+  // Called once, on the writer's thread, when the start is over: the
+  // children's histories are back in the view (or there were none to
+  // restore), before the first event is decided.
+  std::function<void()> on_started;
   // Time source; the system clock when null.
   const Clock* clock = nullptr;
   // Boards known to the hub; the built-in London table when null.

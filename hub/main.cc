@@ -8,6 +8,10 @@
 #include <iostream>
 #include <thread>
 
+#ifdef LSCB_WITH_TCMALLOC
+#include <gperftools/malloc_extension.h>
+#endif
+
 #include "hub/admin.h"
 #include "hub/config.h"
 #include "hub/disclosure.h"
@@ -16,6 +20,13 @@
 #include "hub/metrics.h"
 
 int main(int argc, char** argv) {
+#ifdef LSCB_WITH_TCMALLOC
+  // While the saved view is restored, memory freed goes back to the system
+  // at once, which keeps the peak of a big restart low (PERFORMANCE.md); once
+  // the start is over (HubOptions::on_started) freed memory is kept for
+  // reuse, which ingest needs to be fast.
+  MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 1);
+#endif
   CLI::App app{"lscb-hub: receives agencies' events, keeps the Board's indicators"};
   std::string data_dir, ingest, feed, query, config_file, log_level, definitions;
   bool sync_writes = false;
@@ -66,6 +77,9 @@ int main(int argc, char** argv) {
     }
   }
   auto& o = config.options;
+#ifdef LSCB_WITH_TCMALLOC
+  o.on_started = [] { MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 0); };
+#endif
   if (!data_dir.empty()) o.data_dir = data_dir;
   if (!ingest.empty()) o.ingest_endpoint = ingest;
   if (!feed.empty()) o.feed_endpoint = feed;

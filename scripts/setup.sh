@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   cmake ninja-build g++ pkg-config
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler librocksdb-dev
-  libspdlog-dev libfmt-dev libsodium-dev libxxhash-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libsodium-dev libxxhash-dev libgoogle-perftools-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   libzip-dev libexpat1-dev libxlsxwriter-dev
   libcpp-httplib-dev chromium python3-openpyxl

@@ -58,7 +58,7 @@ if [ -f scripts/setup.sh ]; then  # the project's own list, kept in one place
 fi
 if ((${#PACKAGES[@]} == 0)); then
   PACKAGES=(cmake ninja-build g++ pkg-config libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler
-            librocksdb-dev libspdlog-dev libfmt-dev libsodium-dev libxxhash-dev libtomlplusplus-dev libcli11-dev
+            librocksdb-dev libspdlog-dev libfmt-dev libsodium-dev libxxhash-dev libgoogle-perftools-dev libtomlplusplus-dev libcli11-dev
             nlohmann-json3-dev libgtest-dev libgmock-dev)
 fi
 PACKAGES+=(nats-server libnats-dev)

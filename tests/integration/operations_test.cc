@@ -315,6 +315,25 @@ TEST(Operations, AcksDoNotWaitForTheViewButQueriesAfterThemSeeTheirEvents) {
   EXPECT_EQ(answer.get(), 1);
 }
 
+// on_started (the allocator's start-up setting ends there) is called once
+// per start, before any event is acknowledged.
+TEST(Operations, TheStartIsOverBeforeTheFirstEventIsDecided) {
+  TempDir dir;
+  std::atomic<int> calls{0};
+  hub::HubOptions o;
+  o.on_started = [&] { ++calls; };
+  {
+    RunningHub hub(dir / "hub", o);
+    Deliver(hub, Encode(kReferralsBefore));
+    EXPECT_EQ(calls.load(), 1);
+  }
+  // A restart from the saved view: once more, with the saved children back.
+  RunningHub hub(dir / "hub", o);
+  Deliver(hub, Encode(kReferralsAfter));
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(Rereferrals(hub, "FY2007-08"), 3);
+}
+
 // A checkpoint whose children's histories turn out to be damaged once the
 // hub is ready is not used: the hub recomputes the view from the event log.
 TEST(Operations, ACheckpointWhoseChildrenAreDamagedIsRecomputedFromTheLog) {
