@@ -8,6 +8,8 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "core/bytes.h"
+
 namespace lscb::hub {
 namespace {
 
@@ -38,13 +40,7 @@ class Writer {
   }
   void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
   // LEB128: 7 bits a byte, low bits first.
-  void Var(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
+  void Var(uint64_t v) { AppendVarint(out_, v); }
   // Small magnitudes either side of 0 in few bytes.
   void ZigZag(int64_t v) { Var((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void Bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
@@ -85,16 +81,7 @@ class Reader {
     v = static_cast<int64_t>(u);
     return true;
   }
-  bool Var(uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64 && !in_.empty(); shift += 7) {
-      const auto b = static_cast<uint8_t>(in_[0]);
-      in_.remove_prefix(1);
-      v |= uint64_t{b & 0x7Fu} << shift;
-      if (!(b & 0x80)) return true;
-    }
-    return false;
-  }
+  bool Var(uint64_t& v) { return ReadVarint(in_, v); }
   bool ZigZag(int64_t& v) {
     uint64_t u = 0;
     if (!Var(u)) return false;

@@ -82,16 +82,7 @@ template <typename F>
 bool ForEachJournalled(std::string_view v, F fn) {
   while (!v.empty()) {
     uint64_t n = 0;
-    int shift = 0;
-    size_t i = 0;
-    for (;; ++i) {
-      if (i >= v.size() || shift > 28) return false;
-      n |= uint64_t(uint8_t(v[i]) & 0x7f) << shift;
-      shift += 7;
-      if (!(uint8_t(v[i]) & 0x80)) break;
-    }
-    v.remove_prefix(i + 1);
-    if (v.size() < n + kRecordBytes) return false;
+    if (!ReadVarint(v, n) || v.size() < n + kRecordBytes) return false;
     fn(v.substr(0, n), DecodeRecord(v.data() + n));
     v.remove_prefix(n + kRecordBytes);
   }
@@ -99,13 +90,7 @@ bool ForEachJournalled(std::string_view v, F fn) {
 }
 
 void AppendJournalled(std::string& out, std::string_view key, std::string_view record) {
-  for (uint64_t n = key.size(); ; n >>= 7) {
-    if (n < 0x80) {
-      out.push_back(static_cast<char>(n));
-      break;
-    }
-    out.push_back(static_cast<char>((n & 0x7f) | 0x80));
-  }
+  AppendVarint(out, key.size());
   out.append(key);
   out.append(record);
 }
@@ -467,7 +452,9 @@ class RocksStore final : public Store {
       bool start_index = false;
       {
         std::lock_guard lock(recent_mu_);
-        ForEachJournalled(journalled, [&](std::string_view key, const IdempotencyRecord& rec) { active_->Put(key, rec); });
+        for (const auto& op : impl.ops)
+          if (op.cf == kIdem)
+            active_->Put(std::string_view(impl.Key(op).data(), impl.Key(op).size()), DecodeRecord(impl.Value(op).data()));
         held_journal_seq_ = journal_seq_;
         if (active_->size() >= options_.index_every_keys) {
           if (!frozen_) Freeze();
