@@ -1,6 +1,7 @@
 #include "hub/indicator_view.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -223,19 +224,34 @@ void IndicatorView::AddCell(const CellRef& c, int sign) {
   for (uint32_t p : PeriodsOf(c.date)) {
     const uint64_t bp = BoardPeriod(c.board, p);
     auto& cells = cells_[bp];  // one look-up per period, not one per cell
-    auto add = [&](uint32_t inner) { cells.Add(inner, amount); };
-    add(Inner(c.indicator, 0, kTotal));
-    if (c.label != kTotal) add(Inner(c.indicator, 0, c.label));
-    if (c.band != 0) {
-      add(Inner(c.indicator, c.band, kTotal));
-      if (c.label != kTotal) add(Inner(c.indicator, c.band, c.label));
-    }
+    AddToCells(cells, c.indicator, c.band, c.label, amount);
     if (cells.empty()) cells_.erase(bp);
   }
 }
 
+void IndicatorView::AddToCells(CellMap& cells, Indicator indicator, uint8_t band, LabelId label, int64_t amount) {
+  cells.Add(Inner(indicator, 0, kTotal), amount);
+  if (label != kTotal) cells.Add(Inner(indicator, 0, label), amount);
+  if (band != 0) {
+    cells.Add(Inner(indicator, band, kTotal), amount);
+    if (label != kTotal) cells.Add(Inner(indicator, band, label), amount);
+  }
+}
+
 void IndicatorView::AddCounts(const EventFacts& e, int sign) {
-  MarkDate(e.board, e.date);  // every cell below is of this board and date
+  // Every cell below is of this board and date: its three periods' cells
+  // are looked up once (references into cells_ stay valid while it grows).
+  const std::array<uint32_t, 3> periods = PeriodsOf(e.date);
+  std::array<CellMap*, 3> cells{};
+  for (size_t i = 0; i < periods.size(); ++i) {
+    const uint64_t bp = BoardPeriod(e.board, periods[i]);
+    MarkBoardPeriod(bp);
+    cells[i] = &cells_[bp];
+  }
+  auto add = [&](Indicator indicator, uint8_t band, LabelId label, int64_t amount) {
+    if (amount == 0) return;
+    for (CellMap* c : cells) AddToCells(*c, indicator, band, label, amount);
+  };
   for (const CountRule& rule : definitions_->count_rules) {
     if (std::find(rule.kinds.begin(), rule.kinds.end(), e.kind) == rule.kinds.end()) continue;
     bool holds = true;
@@ -246,16 +262,17 @@ void IndicatorView::AddCounts(const EventFacts& e, int sign) {
       case Condition::kAssaultInjury: holds = (e.flags & kInjury) && (e.flags & kIntentAssault); break;
     }
     if (!holds) continue;
-    AddCell({rule.indicator, e.board, e.date, rule.by_age ? e.age_band : uint8_t{0},
-             rule.by_label ? e.label : kTotal, int64_t{e.amount}},
-            sign);
+    add(rule.indicator, rule.by_age ? e.age_band : uint8_t{0}, rule.by_label ? e.label : kTotal,
+        sign * int64_t{e.amount});
   }
   // Which kinds have events here (a cell's basis), and NHS token coverage.
-  AddCell({Indicator::kInternalKindPresent, e.board, e.date, 0, static_cast<LabelId>(e.kind), 1}, sign);
+  add(Indicator::kInternalKindPresent, 0, static_cast<LabelId>(e.kind), sign);
   if (!e.tokens.empty()) {
-    AddCell({Indicator::kInternalWithSubject, e.board, e.date, 0, e.agency, 1}, sign);
-    if (e.flags & kHasNhsToken) AddCell({Indicator::kInternalNhsToken, e.board, e.date, 0, e.agency, 1}, sign);
+    add(Indicator::kInternalWithSubject, 0, e.agency, sign);
+    if (e.flags & kHasNhsToken) add(Indicator::kInternalNhsToken, 0, e.agency, sign);
   }
+  for (size_t i = 0; i < periods.size(); ++i)
+    if (cells[i]->empty()) cells_.erase(BoardPeriod(e.board, periods[i]));
 }
 
 void IndicatorView::ApplyDerived(const Derived& d, int sign) {

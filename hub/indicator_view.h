@@ -261,6 +261,9 @@ class IndicatorView final {
   // Plain counts.
   void AddCounts(const EventFacts& e, int sign);
   void AddCell(const CellRef& c, int sign);
+  // One cell's change in one board and period's cells: its total and, when
+  // given, its age band's and label's.
+  static void AddToCells(CellMap& cells, Indicator indicator, uint8_t band, LabelId label, int64_t amount);
   void AddToCell(uint64_t board_period, uint32_t inner, int64_t amount);
   void ApplyDerived(const Derived& d, int sign);
 
