@@ -210,6 +210,51 @@ void IndicatorView::Clear() {
 
 // ---------------------------------------------------------------- counts
 
+void CellMap::Add(uint32_t key, int64_t amount) {
+  if (amount == 0) return;
+  if ((used_ + 1) * 4 > slots_.size() * 3) Grow();
+  const size_t mask = slots_.size() - 1;
+  uint32_t h = key * 0x9E3779B1u;
+  for (size_t i = (h ^ (h >> 16)) & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.key == key) {
+      const bool was_zero = slot.value == 0;
+      slot.value += amount;
+      if (was_zero) ++nonzero_;
+      else if (slot.value == 0) --nonzero_;
+      return;
+    }
+    if (slot.key == kFree) {
+      slot.key = key;
+      slot.value = amount;
+      ++used_;
+      ++nonzero_;
+      return;
+    }
+  }
+}
+
+void CellMap::Grow() {
+  // Cells back at 0 are dropped here; the size is for the others.
+  std::vector<Slot> old = std::move(slots_);
+  size_t size = 16;
+  while (nonzero_ * 2 >= size) size *= 2;
+  slots_.assign(size, Slot{});
+  used_ = 0;
+  nonzero_ = 0;
+  for (const Slot& s : old)
+    if (s.key != kFree && s.value != 0) Add(s.key, s.value);
+}
+
+std::vector<std::pair<uint32_t, int64_t>> CellMap::Sorted() const {
+  std::vector<std::pair<uint32_t, int64_t>> out;
+  out.reserve(nonzero_);
+  for (const Slot& s : slots_)
+    if (s.key != kFree && s.value != 0) out.emplace_back(s.key, s.value);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
   if (amount == 0) return;
   MarkBoardPeriod(bp);
@@ -677,7 +722,8 @@ IndicatorView::Changes IndicatorView::TakeChanges() {
 
 IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const Period& period) const {
   SortedMap<int64_t> sums;
-  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end()) sums = it->second;
+  if (auto it = cells_.find(BoardPeriod(board, period.Code())); it != cells_.end())
+    sums = SortedMap<int64_t>(it->second.Sorted());
   auto sum = [&](Indicator ind, uint8_t band, LabelId label) -> int64_t {
     const int64_t* v = sums.find(Inner(ind, band, label));
     return v ? *v : 0;
@@ -964,7 +1010,7 @@ std::string IndicatorView::Serialize(std::string prefix) const {
     const auto& cells = cells_.at(bp);
     w.U64(bp);
     w.U64(cells.size());
-    for (const auto& [inner, v] : cells) {
+    for (const auto& [inner, v] : cells.Sorted()) {
       w.U64(inner);
       w.I64(v);
     }
@@ -1079,7 +1125,8 @@ Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_c
       uint64_t k = 0;
       int64_t val = 0;
       if (!r.U64(k) || !r.I64(val)) return Damaged();
-      inner[static_cast<uint32_t>(k)] = val;
+      if (k >= (1u << 24)) return Damaged();  // inner keys are 24 bits
+      inner.Add(static_cast<uint32_t>(k), val);
     }
   }
   if (!r.Count(n, 16)) return Damaged();

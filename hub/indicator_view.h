@@ -48,6 +48,9 @@ class SortedMap {
   using value_type = std::pair<uint32_t, V>;
   using const_iterator = typename std::vector<value_type>::const_iterator;
   using iterator = typename std::vector<value_type>::iterator;
+  SortedMap() = default;
+  // From entries sorted by key, each key once.
+  explicit SortedMap(std::vector<value_type> sorted) : v_(std::move(sorted)) {}
   // The value of `key`, inserted default-constructed when absent.
   V& operator[](uint32_t key) {
     auto it = LowerBound(v_, key);
@@ -78,19 +81,31 @@ class SortedMap {
   std::vector<value_type> v_;
 };
 
-// One board and period's cells: inner key -> value, none of them 0.
-class CellMap final : public SortedMap<int64_t> {
+// One board and period's cells: inner key -> value. An open-addressing
+// table (linear probing): adding to a cell reads one or two cache lines,
+// where a binary search of a sorted vector read several, each waiting on
+// memory. A cell that comes back to 0 keeps its slot; it is not listed.
+class CellMap final {
  public:
-  // Adds `amount` (not 0) to `key`; a value that reaches 0 is removed.
-  void Add(uint32_t key, int64_t amount) {
-    auto it = LowerBound(v_, key);
-    if (it != v_.end() && it->first == key) {
-      it->second += amount;
-      if (it->second == 0) v_.erase(it);
-    } else {
-      v_.insert(it, {key, amount});
-    }
-  }
+  // Adds `amount` to `key` (an inner key, below 2^24).
+  void Add(uint32_t key, int64_t amount);
+  // No cell other than 0.
+  bool empty() const { return nonzero_ == 0; }
+  // The cells other than 0.
+  size_t size() const { return nonzero_; }
+  // The cells other than 0, by key.
+  std::vector<std::pair<uint32_t, int64_t>> Sorted() const;
+
+ private:
+  static constexpr uint32_t kFree = UINT32_MAX;
+  struct Slot {
+    uint32_t key = kFree;
+    int64_t value = 0;
+  };
+  void Grow();
+  std::vector<Slot> slots_;  // a power of two in size, at most 3/4 used
+  size_t used_ = 0;          // slots with a key
+  size_t nonzero_ = 0;       // of which the value is not 0
 };
 
 // Children on a plan under one key: the change on each day, kept with its

@@ -20,6 +20,39 @@ using lscb::testing::MakeEvent;
 constexpr const char* kGreenwich = "E09000011";
 constexpr const char* kHackney = "E09000012";
 
+// A board and period's cells against a std::map doing the same sums: cells
+// that come back to 0 are not listed, and are dropped when the table grows.
+TEST(CellMapTest, HoldsTheSumsOfItsAddsAndListsThoseOtherThanZeroInKeyOrder) {
+  CellMap cells;
+  std::map<uint32_t, int64_t> expected;
+  std::mt19937 rng(11);
+  auto check = [&] {
+    std::vector<std::pair<uint32_t, int64_t>> want;
+    for (const auto& [k, v] : expected)
+      if (v != 0) want.emplace_back(k, v);
+    EXPECT_EQ(cells.Sorted(), want);
+    EXPECT_EQ(cells.size(), want.size());
+    EXPECT_EQ(cells.empty(), want.empty());
+  };
+  for (int round = 0; round < 40; ++round) {
+    // Keys of a few indicators, bands and labels, as the view makes them.
+    for (int i = 0; i < 200; ++i) {
+      const uint32_t key = (rng() % 12) << 16 | (rng() % 6) << 8 | rng() % 9;
+      const int64_t amount = static_cast<int64_t>(rng() % 5) - 2;
+      cells.Add(key, amount);
+      expected[key] += amount;
+    }
+    check();
+    // Everything back to 0 now and then: the map is empty but may be refilled.
+    if (round % 10 == 9) {
+      for (const auto& [k, v] : expected) cells.Add(k, -v);
+      expected.clear();
+      check();
+      EXPECT_TRUE(cells.empty());
+    }
+  }
+}
+
 class ViewTest : public ::testing::Test {
  protected:
   EventFacts Facts(const EventSpec& s) {
