@@ -157,11 +157,14 @@ class ViewQueue {
   explicit ViewQueue(size_t capacity) : capacity_(capacity) {}
   // Writer thread. False when closed.
   bool Push(ViewUpdate u) {
-    std::unique_lock lock(mu_);
-    room_.wait(lock, [&] { return events_ < capacity_ || closed_; });
-    if (closed_) return false;
-    events_ += u.size();
-    updates_.push_back(std::move(u));
+    {
+      std::unique_lock lock(mu_);
+      room_.wait(lock, [&] { return events_ < capacity_ || closed_; });
+      if (closed_) return false;
+      events_ += u.size();
+      updates_.push_back(std::move(u));
+    }
+    // After unlocking: the applier, woken, does not wait for the lock.
     ready_.notify_one();
     return true;
   }
@@ -172,6 +175,7 @@ class ViewQueue {
     std::vector<ViewUpdate> out(std::make_move_iterator(updates_.begin()), std::make_move_iterator(updates_.end()));
     updates_.clear();
     events_ = 0;
+    lock.unlock();
     room_.notify_all();
     return out;
   }
@@ -791,13 +795,9 @@ class HubImpl final : public Hub {
       m->commit_latency().Observe(static_cast<double>(micros) / 1e6);
       m->log_position().Set(static_cast<double>(processor_.committed_seq()));
       m->queue_depth().Set(static_cast<double>(queue_.depth()));
-      // Counted per group: Events() takes a lock.
-      std::map<std::pair<int, std::string>, uint64_t> tally;
       const auto& agencies = work.group.agencies;
       for (size_t i = 0; i < acks.size(); ++i)
-        ++tally[{acks[i].outcome(), i < agencies.size() ? agencies[i] : std::string()}];
-      for (const auto& [key, n] : tally)
-        m->Events(static_cast<lscb::v1::Outcome>(key.first), key.second).Inc(n);
+        m->Events(acks[i].outcome(), i < agencies.size() ? std::string_view(agencies[i]) : std::string_view()).Inc();
     }
     events_since_checkpoint_ += events.size();
     // The feed learnt what changed from the processor, under the view's lock.

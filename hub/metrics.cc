@@ -209,8 +209,16 @@ HubMetrics::HubMetrics() {
 
 Counter& HubMetrics::Events(lscb::v1::Outcome outcome, std::string_view agency) {
   const auto& known = Agencies();
-  std::string a = std::find(known.begin(), known.end(), agency) != known.end() ? std::string(agency) : "other";
-  return events_->With({std::string(OutcomeLabel(outcome)), a});
+  const auto a = static_cast<size_t>(std::find(known.begin(), known.end(), agency) - known.begin());
+  const auto o = static_cast<size_t>(outcome);
+  std::atomic<Counter*>* slot =
+      o < kOutcomeSlots && known.size() < kAgencySlots ? &events_by_[o][a < known.size() ? a : kAgencySlots - 1]
+                                                       : nullptr;
+  if (slot)
+    if (Counter* c = slot->load(std::memory_order_acquire)) return *c;
+  Counter& c = events_->With({std::string(OutcomeLabel(outcome)), a < known.size() ? std::string(agency) : "other"});
+  if (slot) slot->store(&c, std::memory_order_release);
+  return c;
 }
 
 }  // namespace lscb::hub

@@ -26,6 +26,7 @@
 // which stays valid as long as the registry.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -186,8 +187,8 @@ class HubMetrics final {
 
   // The counter for one outcome and sending agency. An agency the hub does
   // not know (e.g. of a malformed event) is counted as "other", so a sender
-  // cannot grow the number of series. Takes a lock: in a loop, count per
-  // outcome and agency and Inc(n) once per group.
+  // cannot grow the number of series. Takes a lock the first time for each
+  // outcome and agency only.
   Counter& Events(lscb::v1::Outcome outcome, std::string_view agency);
   Histogram& ingest_latency() { return *ingest_latency_; }
   Histogram& commit_latency() { return *commit_latency_; }
@@ -203,6 +204,10 @@ class HubMetrics final {
  private:
   MetricsRegistry registry_;
   CounterFamily* events_ = nullptr;
+  // Events(): each outcome and agency's series, found in events_ once (the
+  // last agency slot is "other").
+  static constexpr size_t kOutcomeSlots = 8, kAgencySlots = 8;
+  std::array<std::array<std::atomic<Counter*>, kAgencySlots>, kOutcomeSlots> events_by_{};
   Histogram* ingest_latency_ = nullptr;
   Histogram* commit_latency_ = nullptr;
   Gauge* queue_depth_ = nullptr;

@@ -145,6 +145,12 @@ TEST(Metrics, TheHubsFamilies) {
   m.Events(lscb::v1::ACCEPTED, "police").Inc(2);
   m.Events(lscb::v1::REJECTED, "made-up-agency").Inc();  // does not make a series of its own
   m.Events(lscb::v1::DUPLICATE, "csc").Inc();
+  // Found again (the series are remembered after their first use): the same
+  // counters; every unknown agency is the one "other".
+  m.Events(lscb::v1::ACCEPTED, "police").Inc(3);
+  m.Events(lscb::v1::REJECTED, "another-made-up-one").Inc();
+  EXPECT_EQ(&m.Events(lscb::v1::DUPLICATE, "csc"), &m.Events(lscb::v1::DUPLICATE, "csc"));
+  EXPECT_NE(&m.Events(lscb::v1::DUPLICATE, "csc"), &m.Events(lscb::v1::DUPLICATE, "police"));
   m.queue_depth().Set(3);
   m.store_live_bytes().Set(1048576);
   m.log_position().Set(1234);
@@ -153,9 +159,9 @@ TEST(Metrics, TheHubsFamilies) {
   std::string text = m.Render();
   for (const char* line : {
            "# TYPE lscb_events_total counter\n",
-           "lscb_events_total{outcome=\"accepted\",agency=\"police\"} 2\n",
+           "lscb_events_total{outcome=\"accepted\",agency=\"police\"} 5\n",
            "lscb_events_total{outcome=\"duplicate\",agency=\"csc\"} 1\n",
-           "lscb_events_total{outcome=\"rejected\",agency=\"other\"} 1\n",
+           "lscb_events_total{outcome=\"rejected\",agency=\"other\"} 2\n",
            "# TYPE lscb_ingest_latency_seconds histogram\n",
            "lscb_ingest_latency_seconds_bucket{le=\"0.025\"} 1\n",
            "lscb_ingest_latency_seconds_count 1\n",

@@ -228,10 +228,16 @@ TEST_F(Http, SnapshotsAreSuppressedByDefault) {
   for (const auto& c : raw_fy->cells())
     if (c.indicator() == "CSC_CONTACTS" && c.age_band() == "all" && c.breakdown().empty()) contacts = c.count();
   ASSERT_GT(contacts, 4);
-  for (const auto& c : Json::parse(fy.body)["cells"])
+  // Parsed into a variable: a range-for over a member of a temporary would
+  // read it after it is destroyed.
+  const Json fy_json = Json::parse(fy.body);
+  int shown = 0;
+  for (const auto& c : fy_json["cells"])
     if (c["indicator"] == "CSC_CONTACTS" && c["age_band"] == "all" && c["breakdown"] == "") {
       EXPECT_EQ(c["value"], contacts);
+      ++shown;
     }
+  EXPECT_EQ(shown, 1);
 
   // Raw figures are refused unless allowed.
   Got refused = Get(server->port(), "/api/snapshot?board=E09000011&period=" + small_period + "&raw=1");
