@@ -263,15 +263,27 @@ void IndicatorView::AddToCell(uint64_t bp, uint32_t inner, int64_t amount) {
   if (cells.empty()) cells_.erase(bp);
 }
 
+IndicatorView::PeriodCells IndicatorView::CellsOf(uint16_t board, Date date) {
+  PeriodCells pc;
+  const std::array<uint32_t, 3> periods = PeriodsOf(date);
+  for (size_t i = 0; i < periods.size(); ++i) {
+    pc.bp[i] = BoardPeriod(board, periods[i]);
+    pc.cells[i] = &cells_[pc.bp[i]];  // references into cells_ stay valid while it grows
+  }
+  return pc;
+}
+
+void IndicatorView::DropEmpty(const PeriodCells& pc) {
+  for (size_t i = 0; i < pc.bp.size(); ++i)
+    if (pc.cells[i]->empty()) cells_.erase(pc.bp[i]);
+}
+
 void IndicatorView::AddCell(const CellRef& c, int sign) {
   const int64_t amount = sign * c.amount;
   if (amount == 0) return;
-  for (uint32_t p : PeriodsOf(c.date)) {
-    const uint64_t bp = BoardPeriod(c.board, p);
-    auto& cells = cells_[bp];  // one look-up per period, not one per cell
-    AddToCells(cells, c.indicator, c.band, c.label, amount);
-    if (cells.empty()) cells_.erase(bp);
-  }
+  const PeriodCells pc = CellsOf(c.board, c.date);
+  for (CellMap* cells : pc.cells) AddToCells(*cells, c.indicator, c.band, c.label, amount);
+  DropEmpty(pc);
 }
 
 void IndicatorView::AddToCells(CellMap& cells, Indicator indicator, uint8_t band, LabelId label, int64_t amount) {
@@ -285,17 +297,12 @@ void IndicatorView::AddToCells(CellMap& cells, Indicator indicator, uint8_t band
 
 void IndicatorView::AddCounts(const EventFacts& e, int sign) {
   // Every cell below is of this board and date: its three periods' cells
-  // are looked up once (references into cells_ stay valid while it grows).
-  const std::array<uint32_t, 3> periods = PeriodsOf(e.date);
-  std::array<CellMap*, 3> cells{};
-  for (size_t i = 0; i < periods.size(); ++i) {
-    const uint64_t bp = BoardPeriod(e.board, periods[i]);
-    MarkBoardPeriod(bp);
-    cells[i] = &cells_[bp];
-  }
+  // are looked up once.
+  const PeriodCells pc = CellsOf(e.board, e.date);
+  for (uint64_t bp : pc.bp) MarkBoardPeriod(bp);
   auto add = [&](Indicator indicator, uint8_t band, LabelId label, int64_t amount) {
     if (amount == 0) return;
-    for (CellMap* c : cells) AddToCells(*c, indicator, band, label, amount);
+    for (CellMap* cells : pc.cells) AddToCells(*cells, indicator, band, label, amount);
   };
   for (const CountRule& rule : definitions_->count_rules) {
     if (std::find(rule.kinds.begin(), rule.kinds.end(), e.kind) == rule.kinds.end()) continue;
@@ -316,8 +323,7 @@ void IndicatorView::AddCounts(const EventFacts& e, int sign) {
     add(Indicator::kInternalWithSubject, 0, e.agency, sign);
     if (e.flags & kHasNhsToken) add(Indicator::kInternalNhsToken, 0, e.agency, sign);
   }
-  for (size_t i = 0; i < periods.size(); ++i)
-    if (cells[i]->empty()) cells_.erase(BoardPeriod(e.board, periods[i]));
+  DropEmpty(pc);
 }
 
 void IndicatorView::ApplyDerived(const Derived& d, int sign) {

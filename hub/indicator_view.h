@@ -23,6 +23,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -276,6 +277,15 @@ class IndicatorView final {
   // Plain counts.
   void AddCounts(const EventFacts& e, int sign);
   void AddCell(const CellRef& c, int sign);
+  // The cells of a board's three periods holding a date (month, quarter,
+  // financial year), created when missing; DropEmpty removes those left
+  // with none.
+  struct PeriodCells {
+    std::array<uint64_t, 3> bp;
+    std::array<CellMap*, 3> cells;
+  };
+  PeriodCells CellsOf(uint16_t board, Date date);
+  void DropEmpty(const PeriodCells& pc);
   // One cell's change in one board and period's cells: its total and, when
   // given, its age band's and label's.
   static void AddToCells(CellMap& cells, Indicator indicator, uint8_t band, LabelId label, int64_t amount);

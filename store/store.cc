@@ -82,7 +82,7 @@ template <typename F>
 bool ForEachJournalled(std::string_view v, F fn) {
   while (!v.empty()) {
     uint64_t n = 0;
-    if (!ReadVarint(v, n) || v.size() < n + kRecordBytes) return false;
+    if (!ReadVarint(v, n) || n > v.size() || v.size() - n < kRecordBytes) return false;
     fn(v.substr(0, n), DecodeRecord(v.data() + n));
     v.remove_prefix(n + kRecordBytes);
   }
