@@ -133,9 +133,9 @@ Result<EventFacts> ValidateEvent(const Envelope& e, const BoardRegistry& boards,
   const bool about_a_child = *kind != EventKind::kBoardParticipation && *kind != EventKind::kReturn;
   if (about_a_child) {
     if (!e.has_subject() || e.subject().tokens().empty()) return Bad("missing field: subject.tokens");
-    if (e.subject().tokens_size() > 8) return Bad("too many subject tokens");
+    if (static_cast<size_t>(e.subject().tokens_size()) > TokenList::kMaxTokens)
+      return Bad("too many subject tokens (at most " + std::to_string(TokenList::kMaxTokens) + ")");
     int chosen_rank = 0;
-    f.tokens.reserve(e.subject().tokens_size());
     for (const auto& t : e.subject().tokens()) {
       if (t.value().size() != 32) return Bad("subject token is not 32 bytes");
       int rank = t.kind() == SubjectToken::LOCAL ? 3

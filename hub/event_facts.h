@@ -30,6 +30,24 @@ struct ReturnFacts {
   int64_t read_at = 0;
 };
 
+// An event's child tokens, held in place: an event has at most kMaxTokens
+// (ValidateEvent refuses more), so deciding one allocates nothing for them.
+class TokenList {
+ public:
+  static constexpr size_t kMaxTokens = 8;
+  // REQUIRES: size() < kMaxTokens.
+  void push_back(const ChildKey& k) { keys_[size_++] = k; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const ChildKey* begin() const { return keys_.data(); }
+  const ChildKey* end() const { return keys_.data() + size_; }
+  const ChildKey& operator[](size_t i) const { return keys_[i]; }
+
+ private:
+  std::array<ChildKey, kMaxTokens> keys_;
+  uint8_t size_ = 0;
+};
+
 enum EventFlag : uint8_t {
   kHasNhsToken = 1,
   kInjury = 2,
@@ -51,7 +69,7 @@ struct EventFacts {
   uint8_t flags = 0;        // EventFlag bits
   uint32_t amount = 1;      // what the event adds (children involved)
   ChildKey child{};         // the most specific token (LOCAL, else NHS, else DEMO)
-  std::vector<ChildKey> tokens;  // every token, for linkage
+  TokenList tokens;         // every token, for linkage
   uint64_t record = 0;      // hash of (source, source_event_id): identity and tie-break
   uint64_t source = 0;      // hash of source
   ReturnFacts ret;          // kind == kReturn only

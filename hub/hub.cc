@@ -50,7 +50,7 @@ struct Batch {
   std::string peer;
   std::string principal;   // who sent it (see HubImpl::PrincipalOf)
   bool delimited = false;  // sent by a REQ socket: reply with an empty frame first
-  Frames frames;           // [header, event...]
+  transport::FrameBuffer frames;  // [header, event...]
   uint64_t batch_id = 0;
   std::chrono::steady_clock::time_point received{};
   size_t events() const { return frames.size() - 1; }
@@ -540,24 +540,23 @@ class HubImpl final : public Hub {
   // batch waits and the writer is idle, the receiver decides and commits
   // them itself; otherwise they are queued for the writer.
   void ReceiveBatches() {
-    std::string peer, user;
+    std::string user;
     std::vector<Batch> own;  // held with the ingest turn
     size_t own_events = 0;
     bool turn = false;
     for (int i = 0; i < 1024 && queue_.has_room(); ++i) {
-      auto got = ingest_->Receive(peer, Millis(0), &user);
-      if (!got.ok() || !got->has_value()) break;
       Batch b;
-      b.peer = peer;
+      auto got = ingest_->ReceiveInto(b.frames, b.peer, Millis(0), &user);
+      if (!got.ok() || !*got) break;
       b.received = SteadyClock::now();
       b.principal = PrincipalOf(user);
-      b.frames = std::move(**got);
       if (!b.frames.empty() && b.frames[0].empty()) {
         b.delimited = true;
-        b.frames.erase(b.frames.begin());
+        b.frames.DropFirst();
       }
       lscb::v1::BatchHeader header;
-      if (b.frames.empty() || !header.ParseFromString(b.frames[0]) || header.protocol() != 1) {
+      if (b.frames.empty() || !header.ParseFromArray(b.frames[0].data(), static_cast<int>(b.frames[0].size())) ||
+          header.protocol() != 1) {
         lscb::v1::BatchAck bad;
         bad.set_error("malformed batch: the first frame must be an lscb.v1.BatchHeader with protocol 1");
         QueueReply(b, bad.SerializeAsString());

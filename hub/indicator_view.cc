@@ -378,8 +378,10 @@ bool IndicatorView::InTimeline(EventKind k) {
   return k == EventKind::kCscReferral || k == EventKind::kCscCpPlanStarted || k == EventKind::kCscCpPlanEnded;
 }
 
-IndicatorView::Derived IndicatorView::DeriveChild(ChildHistories::History t) const {
-  Derived d;
+void IndicatorView::DeriveChild(ChildHistories::History t, Derived& d) const {
+  d.cells.clear();
+  d.open.clear();
+  d.episodes.clear();
   const TimelineEntry* last_referral = nullptr;
   const TimelineEntry* open_plan = nullptr;
   bool had_plan = false;
@@ -407,7 +409,6 @@ IndicatorView::Derived IndicatorView::DeriveChild(ChildHistories::History t) con
         break;
     }
   }
-  return d;
 }
 
 void IndicatorView::RemoveFromTimeline(const EventFacts& e) { children_.Remove(e.child, e.record); }
@@ -424,10 +425,17 @@ void IndicatorView::ChangeTimeline(const EventFacts* before, const EventFacts* a
   if (before && InTimeline(before->kind)) affected[n++] = &before->child;
   if (after && InTimeline(after->kind) && !(n == 1 && *affected[0] == after->child)) affected[n++] = &after->child;
   if (n == 0) return;
-  for (size_t i = 0; i < n; ++i) ApplyDerived(DeriveChild(children_.Find(*affected[i])), -1);
+  Derived& d = child_scratch_;
+  for (size_t i = 0; i < n; ++i) {
+    DeriveChild(children_.Find(*affected[i]), d);
+    ApplyDerived(d, -1);
+  }
   if (before && InTimeline(before->kind)) RemoveFromTimeline(*before);
   if (after && InTimeline(after->kind)) InsertIntoTimeline(*after);
-  for (size_t i = 0; i < n; ++i) ApplyDerived(DeriveChild(children_.Find(*affected[i])), +1);
+  for (size_t i = 0; i < n; ++i) {
+    DeriveChild(children_.Find(*affected[i]), d);
+    ApplyDerived(d, +1);
+  }
 }
 
 // ---------------------------------------------------------------- linkage
@@ -444,7 +452,7 @@ IndicatorView::LinkRecord IndicatorView::ToLinkRecord(const EventFacts& e) {
   r.label = e.label;
   r.agency = e.agency;
   r.flags = e.flags;
-  r.tokens = e.tokens;
+  r.tokens.assign(e.tokens.begin(), e.tokens.end());
   return r;
 }
 
@@ -716,7 +724,8 @@ IndicatorView::Changes IndicatorView::TakeChanges() {
   changed_all_ = false;
   std::sort(changed_bp_.begin(), changed_bp_.end());
   changed_bp_.erase(std::unique(changed_bp_.begin(), changed_bp_.end()), changed_bp_.end());
-  c.board_periods.swap(changed_bp_);
+  c.board_periods.assign(changed_bp_.begin(), changed_bp_.end());  // changed_bp_ keeps its room
+  changed_bp_.clear();
   for (size_t b = 0; b < changed_ends_.size(); ++b)
     if (changed_ends_[b].first < changed_ends_[b].second)
       c.ends.push_back({static_cast<uint16_t>(b), changed_ends_[b].first, changed_ends_[b].second});

@@ -294,7 +294,8 @@ class IndicatorView final {
 
   // Children's-services histories.
   static bool InTimeline(EventKind k);
-  Derived DeriveChild(ChildHistories::History t) const;
+  // Fills `d` (cleared first; it keeps its room).
+  void DeriveChild(ChildHistories::History t, Derived& d) const;
   void RemoveFromTimeline(const EventFacts& e);
   void InsertIntoTimeline(const EventFacts& e);
   void ChangeTimeline(const EventFacts* before, const EventFacts* after);
@@ -334,6 +335,7 @@ class IndicatorView final {
   std::vector<std::pair<int32_t, int32_t>> changed_ends_;  // per board: [from, to)
   bool changed_all_ = true;
   std::vector<CellRef> derived_scratch_;      // signed amounts
+  Derived child_scratch_;                     // ChangeTimeline's
   std::vector<OpenChange> open_scratch_;
 
   std::shared_ptr<const BoardRegistry> boards_;

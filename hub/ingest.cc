@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -61,26 +62,109 @@ std::vector<std::string> LinkKeys(const EventFacts& e) {
   return keys;
 }
 
-namespace {
+// Decodes each event into one envelope without allocating once it has
+// decoded events like it.
+//
+// Clear() (and so ParseFromArray) deletes the envelope's singular message
+// fields: the subject, with its tokens and their 32-byte strings, and the
+// kind's detail message. So the subject is taken out, cleared (its tokens
+// stay allocated for the next ones) and put back before the bytes are merged
+// in; an envelope without a subject then has an empty one, which
+// ValidateEvent treats as none (it looks only at the tokens). The detail
+// message of each kind is kept aside likewise, and put back, cleared, only
+// when the bytes carry that kind's detail: an envelope whose bytes carry none
+// has none.
+class IngestProcessor::Decoder {
+ public:
+  Decoder() {
+    const auto* oneof = lscb::v1::Envelope::descriptor()->FindOneofByName("detail");
+    for (int i = 0; i < oneof->field_count(); ++i) details_.push_back({oneof->field(i), nullptr});
+  }
 
-// Decodes `bytes` into `env` without allocating once `env` has held an event
-// like it. Clear() (and so ParseFromArray) deletes the subject, a singular
-// message field, with its tokens and their 32-byte strings: about a dozen
-// allocations and frees per event. The subject is therefore taken out,
-// cleared (its tokens stay allocated for the next ones) and put back before
-// the bytes are merged in. An envelope without a subject then has an empty
-// one, which ValidateEvent treats as none (it looks only at the tokens).
-bool ParseReusing(lscb::v1::Envelope& env, std::string_view bytes) {
-  lscb::v1::Subject* subject = env.release_subject();
-  env.Clear();
-  if (subject == nullptr) subject = new lscb::v1::Subject();
-  subject->Clear();
-  env.set_allocated_subject(subject);
-  return env.ParseFrom<google::protobuf::MessageLite::kMerge>(
-      google::protobuf::StringPiece(bytes.data(), bytes.size()));
-}
+  const lscb::v1::Envelope& envelope() const { return env_; }
 
-}  // namespace
+  // False when `bytes` is not an Envelope.
+  bool Parse(std::string_view bytes) {
+    const auto* reflection = env_.GetReflection();
+    if (env_.detail_case() != lscb::v1::Envelope::DETAIL_NOT_SET) {
+      Detail* d = DetailOf(env_.detail_case());
+      d->spare.reset(reflection->ReleaseMessage(&env_, d->field));
+    }
+    lscb::v1::Subject* subject = env_.release_subject();
+    env_.Clear();
+    if (subject == nullptr) subject = new lscb::v1::Subject();
+    subject->Clear();
+    env_.set_allocated_subject(subject);
+    if (Detail* d = DetailOf(DetailFieldOf(bytes)); d && d->spare) {
+      d->spare->Clear();
+      reflection->SetAllocatedMessage(&env_, d->spare.release(), d->field);
+    }
+    return env_.ParseFrom<google::protobuf::MessageLite::kMerge>(
+        google::protobuf::StringPiece(bytes.data(), bytes.size()));
+  }
+
+ private:
+  struct Detail {
+    const google::protobuf::FieldDescriptor* field;
+    std::unique_ptr<google::protobuf::Message> spare;
+  };
+
+  Detail* DetailOf(int field_number) {
+    for (Detail& d : details_)
+      if (d.field->number() == field_number) return &d;
+    return nullptr;
+  }
+
+  // The number of the one detail field `bytes` carries (length-delimited, as
+  // a message is), or 0: none, more than one, or bytes that are not a
+  // message (which then fail to parse anyway).
+  int DetailFieldOf(std::string_view bytes) const {
+    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+    const auto* end = p + bytes.size();
+    auto varint = [&](uint64_t* v) {
+      *v = 0;
+      for (int shift = 0; shift < 64 && p < end; shift += 7) {
+        const uint8_t b = *p++;
+        *v |= uint64_t{b & 0x7Fu} << shift;
+        if (!(b & 0x80)) return true;
+      }
+      return false;
+    };
+    int found = 0;
+    while (p < end) {
+      uint64_t tag = 0, n = 0;
+      if (!varint(&tag)) return 0;
+      switch (tag & 7) {
+        case 0:
+          if (!varint(&n)) return 0;
+          break;
+        case 1:  // fixed 64 bits
+        case 5:  // fixed 32 bits
+          n = (tag & 7) == 1 ? 8 : 4;
+          if (static_cast<uint64_t>(end - p) < n) return 0;
+          p += n;
+          break;
+        case 2: {
+          if (!varint(&n) || static_cast<uint64_t>(end - p) < n) return 0;
+          p += n;
+          const auto number = static_cast<int>(std::min<uint64_t>(tag >> 3, INT32_MAX));
+          auto is_detail = [&](const Detail& d) { return d.field->number() == number; };
+          if (std::any_of(details_.begin(), details_.end(), is_detail)) {
+            if (found != 0 && found != number) return 0;
+            found = number;
+          }
+          break;
+        }
+        default:
+          return 0;
+      }
+    }
+    return found;
+  }
+
+  lscb::v1::Envelope env_;
+  std::vector<Detail> details_;
+};
 
 std::array<uint8_t, 16> ContentHash(std::string_view bytes) {
   XXH128_canonical_t c;
@@ -97,6 +181,56 @@ std::array<uint8_t, 16> LegacyContentHash(std::string_view bytes) {
   return out;
 }
 
+void GroupRecords::Reserve(size_t n) {
+  size_t want = 16;
+  while (want * 3 / 4 < n) want *= 2;
+  if (want > slots_.size()) Grow(want);
+  keys_.reserve(n * 64);  // a source and a GUID take about 50 bytes
+}
+
+size_t GroupRecords::SlotOf(std::string_view key, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (!s.used || (s.hash == hash && std::string_view(keys_.data() + s.key_at, s.key_size) == key)) return i;
+  }
+}
+
+const GroupRecords::Record* GroupRecords::Find(std::string_view key) const {
+  if (used_ == 0) return nullptr;
+  const Slot& s = slots_[SlotOf(key, XXH3_64bits(key.data(), key.size()))];
+  return s.used ? &s.rec : nullptr;
+}
+
+void GroupRecords::Put(std::string_view key, const Record& r) {
+  if ((used_ + 1) * 4 > slots_.size() * 3) Grow(std::max<size_t>(16, slots_.size() * 2));
+  const uint64_t hash = XXH3_64bits(key.data(), key.size());
+  Slot& s = slots_[SlotOf(key, hash)];
+  if (!s.used) {
+    s.used = true;
+    s.hash = hash;
+    s.key_at = static_cast<uint32_t>(keys_.size());
+    s.key_size = static_cast<uint32_t>(key.size());
+    keys_.append(key);
+    ++used_;
+  }
+  s.rec = r;
+}
+
+void GroupRecords::Grow(size_t slots) {
+  std::vector<Slot> old(slots);
+  old.swap(slots_);
+  for (const Slot& o : old) {
+    if (!o.used) continue;
+    const size_t mask = slots_.size() - 1;
+    size_t i = o.hash & mask;
+    while (slots_[i].used) i = (i + 1) & mask;
+    slots_[i] = o;
+  }
+}
+
+IngestProcessor::~IngestProcessor() = default;
+
 IngestProcessor::IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
                                  std::shared_ptr<const BoardRegistry> boards,
                                  std::shared_ptr<const Definitions> definitions, const Clock& clock)
@@ -105,7 +239,8 @@ IngestProcessor::IngestProcessor(store::Store& store, IndicatorView& view, std::
       view_mutex_(view_mutex),
       boards_(std::move(boards)),
       definitions_(std::move(definitions)),
-      clock_(clock) {
+      clock_(clock),
+      decoder_(std::make_unique<Decoder>()) {
   if (sodium_init() < 0) std::abort();
 }
 
@@ -146,8 +281,9 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
   store::WriteSet& writes = *group.writes;
   writes.Clear();
   auto& pending = group.records;
-  pending.reserve(events.size());
+  pending.Reserve(events.size());
   std::vector<ViewUpdate::Op>& ops = group.update.ops;
+  ops.reserve(events.size());
   uint64_t next_seq = in_flight ? in_flight->last_seq : store_.last_event_seq();
   uint64_t next_dead = in_flight ? in_flight->last_dead_letter : store_.last_dead_letter_id();
   IngestCounters& delta = group.counts;
@@ -191,17 +327,17 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
     return false;
   };
 
-  lscb::v1::Envelope& env = env_;
+  const lscb::v1::Envelope& env = decoder_->envelope();
   // One audit record per event decided, committed with it: one line each
   // in the group's audit value. The record's strings keep their room from
-  // one event to the next.
-  AuditRecord record;
+  // one event (and group) to the next.
+  AuditRecord& record = audit_record_;
   std::string& audit_lines = audit_lines_;
   audit_lines.clear();
   record.time = now;
   record.action = "event";
-  lscb::v1::LogEntry entry;
-  std::string entry_bytes;
+  lscb::v1::LogEntry& entry = entry_;
+  std::string& entry_bytes = entry_bytes_;
   for (size_t i = 0; i < events.size(); ++i) {
     EventAck& ack = acks[i];
     ack.set_index(static_cast<uint32_t>(i));
@@ -243,7 +379,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
              std::to_string(max_event_bytes_) + ")");
       continue;
     }
-    if (!ParseReusing(env, events[i].bytes)) {
+    if (!decoder_->Parse(events[i].bytes)) {
       reject("malformed event: not a valid lscb.v1.Envelope");
       continue;
     }
@@ -262,7 +398,8 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       reject(facts.status().message());
       continue;
     }
-    std::string key = store::IdempotencyKey(env.source(), env.source_event_id());
+    std::string& key = key_;  // keeps its room from one event to the next
+    store::IdempotencyKey(env.source(), env.source_event_id(), key);
     auto hash = ContentHash(events[i].bytes);
     // The same bytes as a version held: hashed as this build hashes, or, for
     // a version stored by an earlier build, with the legacy hash (computed
@@ -283,14 +420,10 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       reject("not authorised: this record (source " + std::string(Clipped(env.source(), 40)) +
              ") was sent by another principal; only it may amend the record");
     };
-    if (auto it = pending.find(key); it != pending.end()) {
-      prior = Prior{it->second.rec, &ops[it->second.op].after, it->second.principal};
+    if (const DecidedGroup::Record* held = pending.Find(key)) {
+      prior = Prior{held->rec, &ops[held->op].after, held->principal};
     } else {
-      const DecidedGroup::Record* in_flight_version = nullptr;
-      if (in_flight) {
-        auto f = in_flight->records.find(key);
-        if (f != in_flight->records.end()) in_flight_version = &f->second;
-      }
+      const DecidedGroup::Record* in_flight_version = in_flight ? in_flight->records.Find(key) : nullptr;
       if (in_flight_version) {
         // The same bytes as the version in flight: a duplicate, as below,
         // without waiting (the version's sender is known).
@@ -362,9 +495,10 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       deleted_links.erase(k);
     }
     entry.Clear();  // keeps its strings' room
-    entry.set_envelope(events[i].bytes.data(), events[i].bytes.size());
+    // Assigned in place: set_envelope(data, size) would build a string first.
+    entry.mutable_envelope()->assign(events[i].bytes.data(), events[i].bytes.size());
     entry.set_received_at(now);
-    entry.set_principal(events[i].principal.data(), events[i].principal.size());
+    entry.mutable_principal()->assign(events[i].principal.data(), events[i].principal.size());
     if (prior) entry.set_replaces_seq(prior->rec.seq);
     store::IdempotencyRecord rec{hash, ++next_seq};
     entry.SerializeToString(&entry_bytes);
@@ -376,7 +510,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
     if (stored) before = std::move(*stored);
     else if (prior) before = *prior->facts;
     ops.push_back({std::move(*facts), std::move(before)});
-    pending.insert_or_assign(std::move(key), DecidedGroup::Record{rec, ops.size() - 1, events[i].principal});
+    pending.Put(key, DecidedGroup::Record{rec, ops.size() - 1, events[i].principal});
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;

@@ -66,6 +66,7 @@
 #include "hub/indicator_view.h"
 #include "hub/principals.h"
 #include "lscb/v1/event.pb.h"
+#include "lscb/v1/store.pb.h"
 #include "lscb/v1/wire.pb.h"
 #include "store/store.h"
 
@@ -99,6 +100,41 @@ struct ViewUpdate {
   size_t size() const { return ops.size(); }
 };
 
+// The records a group writes: idempotency key -> the version it holds.
+// Keys are copied into one buffer and found through an open-addressing
+// table, so that a group, reserved for its size, allocates for its records
+// a few times in all rather than once per event.
+class GroupRecords {
+ public:
+  struct Record {
+    store::IdempotencyRecord rec;
+    size_t op;                    // the view update whose `after` is that version
+    std::string_view principal;   // lives as long as the group's events
+  };
+  // Room for `n` records without growing.
+  void Reserve(size_t n);
+  // The record held for `key`, or null; valid until the next Put.
+  const Record* Find(std::string_view key) const;
+  // Holds `r` for `key`, replacing what was held.
+  void Put(std::string_view key, const Record& r);
+  size_t size() const { return used_; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t key_at = 0, key_size = 0;  // in keys_
+    bool used = false;
+    Record rec{};
+  };
+  // The slot holding `key`, or the free slot where it belongs.
+  size_t SlotOf(std::string_view key, uint64_t hash) const;
+  void Grow(size_t slots);
+
+  std::vector<Slot> slots_;  // a power of two in size, at most 3/4 used
+  std::string keys_;
+  size_t used_ = 0;
+};
+
 // A group decided and staged, not yet committed (IngestProcessor::Decide).
 struct DecidedGroup {
   std::vector<lscb::v1::EventAck> acks;  // one per event, in order
@@ -110,15 +146,9 @@ struct DecidedGroup {
   // The log's last seq and the last dead-letter id once it is committed.
   uint64_t last_seq = 0, last_dead_letter = 0;
   bool writes_links = false;  // it adds or removes linkage keys
-  // The records it writes: idempotency key -> the version it holds (`op`:
-  // the view update whose `after` is that version; `principal` lives as
-  // long as the group's events).
-  struct Record {
-    store::IdempotencyRecord rec;
-    size_t op;
-    std::string_view principal;
-  };
-  std::unordered_map<std::string, Record> records;
+  // The records it writes.
+  using Record = GroupRecords::Record;
+  GroupRecords records;
   std::unique_ptr<store::WriteSet> writes;
 };
 
@@ -127,6 +157,7 @@ class IngestProcessor final {
   IngestProcessor(store::Store& store, IndicatorView& view, std::shared_mutex& view_mutex,
                   std::shared_ptr<const BoardRegistry> boards, std::shared_ptr<const Definitions> definitions,
                   const Clock& clock);
+  ~IngestProcessor();
 
   // Decides one group and stages its writes, without committing.
   //
@@ -210,7 +241,12 @@ class IngestProcessor final {
   std::mutex spare_mu_;
   std::vector<std::unique_ptr<store::WriteSet>> spare_writes_;  // guarded by spare_mu_
   std::string audit_lines_;  // Decide's
-  lscb::v1::Envelope env_;   // Decide's: each event is decoded into it (ParseReusing)
+  AuditRecord audit_record_;  // Decide's: the audit record of the event being decided
+  std::string key_;          // Decide's: the idempotency key of the event being decided
+  lscb::v1::LogEntry entry_;  // Decide's: the log entry of the event being decided
+  std::string entry_bytes_;   // Decide's: `entry_`, encoded
+  class Decoder;
+  std::unique_ptr<Decoder> decoder_;  // Decide's: each event is decoded with it
 };
 
 // The linkage index keys of an event (one per child token); none when the

@@ -240,11 +240,16 @@ class KeyFilter final {
 
 std::string IdempotencyKey(std::string_view source, std::string_view source_event_id) {
   std::string k;
-  k.reserve(source.size() + 1 + source_event_id.size());
-  k.append(source);
-  k.push_back('\0');
-  k.append(source_event_id);
+  IdempotencyKey(source, source_event_id, k);
   return k;
+}
+
+void IdempotencyKey(std::string_view source, std::string_view source_event_id, std::string& out) {
+  out.clear();
+  out.reserve(source.size() + 1 + source_event_id.size());
+  out.append(source);
+  out.push_back('\0');
+  out.append(source_event_id);
 }
 
 struct WriteSet::Impl {
@@ -443,8 +448,7 @@ class RocksStore final : public Store {
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;
     wo.disableWAL = false;
-    Status st = FromRocks(db_->Write(wo, &impl.batch), "committing to " + dir_);
-    if (!st.ok()) return st;
+    if (rocksdb::Status s = db_->Write(wo, &impl.batch); !s.ok()) return FromRocks(s, "committing to " + dir_);
     if (impl.max_event_seq > last_event_seq_) last_event_seq_ = impl.max_event_seq;
     if (impl.max_dead_id > last_dead_id_) last_dead_id_ = impl.max_dead_id;
     if (has_idempotency) {
@@ -480,7 +484,7 @@ class RocksStore final : public Store {
       if (frozen_)
         if (const IdempotencyRecord* r = frozen_->Find(key)) return std::optional<IdempotencyRecord>(*r);
     }
-    std::string v;
+    rocksdb::PinnableSlice v;  // the block cache's bytes: no copy, no allocation
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kIdem], rocksdb::Slice(key.data(), key.size()), &v);
     if (s.IsNotFound()) return std::optional<IdempotencyRecord>();
     if (!s.ok()) return FromRocks(s, "reading an idempotency key");

@@ -200,5 +200,7 @@ class Store {
 
 // Helpers for keys.
 std::string IdempotencyKey(std::string_view source, std::string_view source_event_id);
+// The same key, written into `out` (which keeps its room).
+void IdempotencyKey(std::string_view source, std::string_view source_event_id, std::string& out);
 
 }  // namespace lscb::store

@@ -1,6 +1,7 @@
 #include "transport/transport.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -95,6 +96,7 @@ void* Context::native() { return &impl_->ctx; }
 
 struct Server::Impl {
   zmq::socket_t socket;
+  std::vector<zmq::message_t> parts;  // ReceiveInto's, kept from one message to the next
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -124,6 +126,43 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
 
 Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout, std::string* user_id) {
   return ReceiveFrames(impl_->socket, timeout, &peer, "receiving on " + endpoint_, user_id);
+}
+
+Result<bool> Server::ReceiveInto(FrameBuffer& out, std::string& peer, Millis timeout, std::string* user_id) {
+  try {
+    auto& parts = impl_->parts;
+    parts.clear();
+    auto n = zmq::recv_multipart(impl_->socket, std::back_inserter(parts), zmq::recv_flags::dontwait);
+    if (!n) {
+      if (timeout.count() <= 0 || !PollIn(impl_->socket, timeout)) return false;
+      parts.clear();
+      n = zmq::recv_multipart(impl_->socket, std::back_inserter(parts), zmq::recv_flags::dontwait);
+      if (!n) return false;
+    }
+    if (parts.empty()) return false;
+    peer.assign(parts[0].data<char>(), parts[0].size());
+    // The routing id frame is made by the ROUTER and carries no properties;
+    // the peer's frames do.
+    if (user_id) *user_id = parts.size() > 1 ? UserIdOf(parts[1]) : std::string();
+    size_t total = 0;
+    for (size_t i = 1; i < parts.size(); ++i) total += parts[i].size();
+    out.bytes_.clear();
+    out.ends_.clear();
+    out.first_ = 0;
+    // Frame offsets are 32-bit: a larger message is dropped, as a peer
+    // sending one is not speaking the protocol.
+    if (total > UINT32_MAX) return false;
+    out.bytes_.reserve(total);
+    out.ends_.reserve(parts.size() - 1);
+    for (size_t i = 1; i < parts.size(); ++i) {
+      out.bytes_.append(parts[i].data<char>(), parts[i].size());
+      out.ends_.push_back(static_cast<uint32_t>(out.bytes_.size()));
+    }
+    parts.clear();
+    return true;
+  } catch (const zmq::error_t& e) {
+    return FromZmq(e, "receiving on " + endpoint_);
+  }
 }
 
 Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int wake_fd) {

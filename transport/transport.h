@@ -20,6 +20,28 @@ namespace lscb::transport {
 using Frames = std::vector<std::string>;
 using Millis = std::chrono::milliseconds;
 
+// A received message's frames, copied into one buffer: receiving a message
+// of many frames (a batch of events) costs two allocations, not one a frame.
+// Views into it stay valid while it is neither changed nor moved.
+class FrameBuffer {
+ public:
+  size_t size() const { return ends_.size() - first_; }
+  bool empty() const { return size() == 0; }
+  std::string_view operator[](size_t i) const {
+    const size_t k = first_ + i;
+    const uint32_t begin = k == 0 ? 0 : ends_[k - 1];
+    return std::string_view(bytes_).substr(begin, ends_[k] - begin);
+  }
+  // Drops the first frame (REQUIRES: !empty()).
+  void DropFirst() { ++first_; }
+
+ private:
+  friend class Server;
+  std::string bytes_;
+  std::vector<uint32_t> ends_;  // where each frame ends in bytes_
+  size_t first_ = 0;
+};
+
 // Two I/O threads: one carries the servers' connections (ingest and query),
 // the other the live feed's.
 class Context final {
@@ -84,6 +106,8 @@ class Server final {
   // `user_id` is given it is set to the user id the ZAP handler gave the
   // peer at its handshake (the message property "User-Id"), "" when none.
   Result<std::optional<Frames>> Receive(std::string& peer, Millis timeout, std::string* user_id = nullptr);
+  // The same, into `frames` (replacing what it held): false on timeout.
+  Result<bool> ReceiveInto(FrameBuffer& frames, std::string& peer, Millis timeout, std::string* user_id = nullptr);
   // Non-blocking send to `peer`.
   SendResult Send(const std::string& peer, const Frames& frames);
 

@@ -43,6 +43,13 @@ class IngestTest : public ::testing::Test {
     for (const auto& a : g.acks) out.push_back(a.outcome());
     return out;
   }
+  // The acks of `encoded`, sent as one group.
+  std::vector<lscb::v1::EventAck> Acks(const std::vector<std::string>& encoded) {
+    auto in = Incoming(encoded);
+    auto acks = processor_->ProcessGroup(in);
+    EXPECT_TRUE(acks.ok()) << acks.status().ToString();
+    return acks.ok() ? *acks : std::vector<lscb::v1::EventAck>();
+  }
   std::vector<Outcome> Send(const std::vector<std::string>& encoded) {
     auto in = Incoming(encoded);
     auto acks = processor_->ProcessGroup(in);
@@ -190,6 +197,45 @@ TEST_F(IngestTest, EachEventIsDecidedOnItsOwnBytesAlone) {
   for (size_t i = 0; i < enc.size(); ++i)
     EXPECT_EQ((*again)[i].outcome(), outcomes[i] == lscb::v1::ACCEPTED ? lscb::v1::DUPLICATE : lscb::v1::REJECTED)
         << i;
+}
+
+// The decoder keeps each kind's detail message from one event to the next
+// (so that decoding allocates nothing): an event still has only the detail
+// its own bytes carry, with only their fields.
+TEST_F(IngestTest, EachEventHasTheDetailOfItsOwnBytesAlone) {
+  auto contact = MakeEvent({.record_id = "d1", .label = "police"});
+  auto no_detail = MakeEvent({.record_id = "d2"});
+  no_detail.clear_contact();
+  auto no_source = MakeEvent({.record_id = "d3"});
+  no_source.mutable_contact()->clear_source();
+  auto assessment = MakeEvent({.kind = "csc.assessment_completed", .record_id = "d4"});
+  auto assessment_with_detail = assessment;
+  assessment_with_detail.set_source_event_id("d5");
+  *assessment_with_detail.mutable_contact() = contact.contact();
+  // Two details in one message: the last is the one decoded (a plan's, which
+  // a contact cannot have).
+  auto two_details = MakeEvent({.record_id = "d6", .label = "police"});
+  lscb::v1::Envelope plan_only;
+  plan_only.mutable_cp_plan()->set_category("neglect");
+  std::vector<std::string> enc = {contact.SerializeAsString(),
+                                  no_detail.SerializeAsString(),
+                                  contact.SerializeAsString(),
+                                  no_source.SerializeAsString(),
+                                  assessment.SerializeAsString(),
+                                  assessment_with_detail.SerializeAsString(),
+                                  two_details.SerializeAsString() + plan_only.SerializeAsString(),
+                                  Enc({.record_id = "d7", .label = "school"})};
+  const auto acks = Acks(enc);
+  ASSERT_EQ(acks.size(), enc.size());
+  const Outcome expected[] = {lscb::v1::ACCEPTED, lscb::v1::REJECTED, lscb::v1::DUPLICATE, lscb::v1::REJECTED,
+                              lscb::v1::ACCEPTED, lscb::v1::REJECTED, lscb::v1::REJECTED, lscb::v1::ACCEPTED};
+  for (size_t i = 0; i < acks.size(); ++i) EXPECT_EQ(acks[i].outcome(), expected[i]) << i << ": " << acks[i].reason();
+  EXPECT_EQ(acks[1].reason(), "csc.contact needs contact detail");
+  EXPECT_EQ(acks[3].reason(), "contact.source '' is not a contact source");
+  EXPECT_EQ(acks[5].reason(), "csc.assessment_completed carries an unexpected detail");
+  EXPECT_EQ(acks[6].reason(), "csc.contact needs contact detail");
+  EXPECT_EQ(Contacts("CSC_CONTACTS|all|police"), "1");
+  EXPECT_EQ(Contacts("CSC_CONTACTS|all|school"), "1");
 }
 
 TEST_F(IngestTest, AFailedCommitAcknowledgesAndCountsNothing) {
