@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <deque>
 #include <functional>
 #include <set>
 #include <tuple>
@@ -466,8 +465,8 @@ bool IndicatorView::Matches(const LinkRecord& a, const LinkRecord& b) const {
   return gap <= LinkWindow(*definitions_, a.group);
 }
 
-std::vector<uint64_t> IndicatorView::Neighbours(const LinkRecord& r) const {
-  std::vector<uint64_t> out;
+void IndicatorView::Neighbours(const LinkRecord& r, std::vector<uint64_t>& out) const {
+  out.clear();
   for (const ChildKey& t : r.tokens) {
     auto it = token_index_.find({static_cast<uint8_t>(r.group), t});
     if (it == token_index_.end()) continue;
@@ -478,45 +477,56 @@ std::vector<uint64_t> IndicatorView::Neighbours(const LinkRecord& r) const {
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
-std::vector<std::vector<uint64_t>> IndicatorView::Components(const std::vector<uint64_t>& seeds) const {
-  std::vector<std::vector<uint64_t>> out;
-  std::unordered_set<uint64_t> seen;
+size_t IndicatorView::Components(const std::vector<uint64_t>& seeds, int which) {
+  auto& out = link_.clusters[which];
+  auto& seen = link_.seen;
+  auto& queue = link_.queue;
+  seen.clear();
+  size_t n = 0;
   for (uint64_t seed : seeds) {
     if (seen.count(seed) || !linkable_.count(seed)) continue;
-    std::vector<uint64_t> comp;
-    std::deque<uint64_t> queue = {seed};
+    if (n == out.size()) out.emplace_back();
+    std::vector<uint64_t>& comp = out[n++];
+    comp.clear();
+    queue.assign(1, seed);  // breadth first: read from `next`, appended to
     seen.insert(seed);
-    while (!queue.empty()) {
-      uint64_t id = queue.front();
-      queue.pop_front();
+    for (size_t next = 0; next < queue.size(); ++next) {
+      const uint64_t id = queue[next];
       comp.push_back(id);
-      for (uint64_t n : Neighbours(linkable_.at(id)))
-        if (seen.insert(n).second) queue.push_back(n);
+      Neighbours(linkable_.at(id), link_.neighbours);
+      for (uint64_t nb : link_.neighbours)
+        if (seen.insert(nb).second) queue.push_back(nb);
     }
     std::sort(comp.begin(), comp.end());
-    out.push_back(std::move(comp));
   }
-  return out;
+  return n;
 }
 
-IndicatorView::Derived IndicatorView::DeriveCluster(const std::vector<uint64_t>& members) const {
-  Derived d;
-  if (members.empty()) return d;
-  std::vector<const LinkRecord*> recs;
+void IndicatorView::DeriveCluster(const std::vector<uint64_t>& members, Derived& d) {
+  d.cells.clear();
+  d.open.clear();
+  d.episodes.clear();
+  if (members.empty()) return;
+  auto& recs = link_.recs;
+  recs.clear();
   for (uint64_t id : members) recs.push_back(&linkable_.at(id));
   std::sort(recs.begin(), recs.end(), [](const LinkRecord* a, const LinkRecord* b) {
     return std::make_pair(a->at, a->record) < std::make_pair(b->at, b->record);
   });
   const LinkRecord& rep = *recs.front();
-  std::set<LabelId> agencies;
-  for (const auto* r : recs) agencies.insert(r->agency);
+  // Distinct agencies (there are four).
+  std::array<LabelId, 8> agencies{};
+  size_t agency_count = 0;
+  for (const auto* r : recs)
+    if (std::find(agencies.begin(), agencies.begin() + agency_count, r->agency) == agencies.begin() + agency_count &&
+        agency_count < agencies.size())
+      agencies[agency_count++] = r->agency;
   auto linked = [&] {
     if (recs.size() < 2) return;
     d.cells.push_back({Indicator::kInternalLinked, rep.board, rep.date, 0, kTotal, 1});
-    if (agencies.size() >= 2) d.cells.push_back({Indicator::kInternalCorroborated, rep.board, rep.date, 0, kTotal, 1});
+    if (agency_count >= 2) d.cells.push_back({Indicator::kInternalCorroborated, rep.board, rep.date, 0, kTotal, 1});
   };
   switch (rep.group) {
     case LinkGroup::kMissing: {
@@ -560,12 +570,12 @@ IndicatorView::Derived IndicatorView::DeriveCluster(const std::vector<uint64_t>&
     default:
       break;
   }
-  return d;
 }
 
-void IndicatorView::IndexAdd(const LinkRecord& r) {
-  linkable_[r.record] = r;
+void IndicatorView::IndexAdd(LinkRecord r) {
   for (const ChildKey& t : r.tokens) token_index_[{static_cast<uint8_t>(r.group), t}].push_back(r.record);
+  const uint64_t record = r.record;
+  linkable_[record] = std::move(r);
 }
 
 void IndicatorView::IndexRemove(uint64_t record) {
@@ -587,22 +597,33 @@ void IndicatorView::ChangeLinkage(const EventFacts* before, const EventFacts* af
   if (after && LinkGroupOf(*after) != LinkGroup::kNone) add = ToLinkRecord(*after);
   if (!remove && !add) return;
 
-  std::vector<uint64_t> seeds;
+  std::vector<uint64_t>& seeds = link_.seeds;
+  seeds.clear();
   if (remove) seeds.push_back(before->record);
-  if (add)
-    for (uint64_t n : Neighbours(*add)) seeds.push_back(n);
-  auto old_clusters = Components(seeds);
-  for (const auto& c : old_clusters) ApplyDerived(DeriveCluster(c), -1);
+  if (add) {
+    Neighbours(*add, link_.neighbours);
+    seeds.insert(seeds.end(), link_.neighbours.begin(), link_.neighbours.end());
+  }
+  const size_t old_clusters = Components(seeds, 0);
+  for (size_t i = 0; i < old_clusters; ++i) {
+    DeriveCluster(link_.clusters[0][i], link_.derived);
+    ApplyDerived(link_.derived, -1);
+  }
 
   if (remove) IndexRemove(before->record);
-  if (add) IndexAdd(*add);
+  const uint64_t added = add ? add->record : 0;
+  if (add) IndexAdd(std::move(*add));
 
-  std::vector<uint64_t> seeds2;
-  for (const auto& c : old_clusters)
-    for (uint64_t id : c)
-      if (linkable_.count(id)) seeds2.push_back(id);
-  if (add) seeds2.push_back(add->record);
-  for (const auto& c : Components(seeds2)) ApplyDerived(DeriveCluster(c), +1);
+  seeds.clear();
+  for (size_t i = 0; i < old_clusters; ++i)
+    for (uint64_t id : link_.clusters[0][i])
+      if (linkable_.count(id)) seeds.push_back(id);
+  if (add) seeds.push_back(added);
+  const size_t new_clusters = Components(seeds, 1);
+  for (size_t i = 0; i < new_clusters; ++i) {
+    DeriveCluster(link_.clusters[1][i], link_.derived);
+    ApplyDerived(link_.derived, +1);
+  }
 }
 
 // ---------------------------------------------------------------- returns

@@ -27,9 +27,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/boards.h"
@@ -303,10 +305,14 @@ class IndicatorView final {
   // Linkage.
   static LinkRecord ToLinkRecord(const EventFacts& e);
   bool Matches(const LinkRecord& a, const LinkRecord& b) const;
-  std::vector<uint64_t> Neighbours(const LinkRecord& r) const;
-  std::vector<std::vector<uint64_t>> Components(const std::vector<uint64_t>& seeds) const;
-  Derived DeriveCluster(const std::vector<uint64_t>& members) const;
-  void IndexAdd(const LinkRecord& r);
+  // The records `r` links to, sorted, into `out`.
+  void Neighbours(const LinkRecord& r, std::vector<uint64_t>& out) const;
+  // The clusters holding `seeds`, each sorted, into link_.clusters[which];
+  // returns how many.
+  size_t Components(const std::vector<uint64_t>& seeds, int which);
+  // Fills `d` (cleared first) with what the cluster `members` counts.
+  void DeriveCluster(const std::vector<uint64_t>& members, Derived& d);
+  void IndexAdd(LinkRecord r);
   void IndexRemove(uint64_t record);
   void ChangeLinkage(const EventFacts* before, const EventFacts* after);
 
@@ -336,6 +342,18 @@ class IndicatorView final {
   bool changed_all_ = true;
   std::vector<CellRef> derived_scratch_;      // signed amounts
   Derived child_scratch_;                     // ChangeTimeline's
+  // ChangeLinkage's, kept from one event to the next: linking an event
+  // allocates what the view then holds (its record, a new token's list),
+  // not its working lists.
+  struct LinkScratch {
+    std::vector<uint64_t> seeds, neighbours, queue;
+    std::vector<std::vector<uint64_t>> clusters[2];  // before and after the change
+    std::vector<const LinkRecord*> recs;
+    std::pmr::unsynchronized_pool_resource pool;
+    std::pmr::unordered_set<uint64_t> seen{&pool};
+    Derived derived;
+  };
+  LinkScratch link_;
   std::vector<OpenChange> open_scratch_;
 
   std::shared_ptr<const BoardRegistry> boards_;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <memory_resource>
 #include <set>
 #include <unordered_map>
 
@@ -31,33 +32,34 @@ struct Prior {
 // Text from a sender for the audit log: at most `n` bytes.
 std::string_view Clipped(const std::string& s, size_t n = 128) { return std::string_view(s).substr(0, n); }
 
-constexpr size_t kLinkPrefix = 1 + 2 + 16;
-constexpr size_t kLinkKeySize = kLinkPrefix + 8 + 8;
-
-std::string LinkPrefix(LinkGroup g, uint16_t board, const ChildKey& token) {
-  std::string k;
-  k.reserve(kLinkKeySize);
-  k.push_back(static_cast<char>(g));
-  uint16_t b = LinksWithinBoard(g) ? board : 0xFFFF;
-  k.push_back(static_cast<char>(b >> 8));
-  k.push_back(static_cast<char>(b & 0xFF));
-  k.append(reinterpret_cast<const char*>(token.data()), token.size());
+// A key of `g`, `board` and `token`, the rest zero: with a time written
+// after the prefix, the first key of that token at that time.
+LinkKey LinkKeyPrefix(LinkGroup g, uint16_t board, const ChildKey& token) {
+  LinkKey k;
+  k.bytes[0] = static_cast<uint8_t>(g);
+  const uint16_t b = LinksWithinBoard(g) ? board : 0xFFFF;
+  k.bytes[1] = static_cast<uint8_t>(b >> 8);
+  k.bytes[2] = static_cast<uint8_t>(b & 0xFF);
+  std::memcpy(k.bytes.data() + 3, token.data(), token.size());
   return k;
 }
 
-uint64_t Biased(int64_t t) { return static_cast<uint64_t>(t) ^ (uint64_t{1} << 63); }
+void SetTime(LinkKey& k, int64_t t) {
+  WriteBigEndian64(reinterpret_cast<char*>(k.bytes.data()) + LinkKey::kPrefix,
+                   static_cast<uint64_t>(t) ^ (uint64_t{1} << 63));
+}
 
 }  // namespace
 
-std::vector<std::string> LinkKeys(const EventFacts& e) {
-  std::vector<std::string> keys;
+LinkKeyList LinkKeys(const EventFacts& e) {
+  LinkKeyList keys;
   LinkGroup g = LinkGroupOf(e);
   if (g == LinkGroup::kNone) return keys;
   for (const ChildKey& t : e.tokens) {
-    std::string k = LinkPrefix(g, e.board, t);
-    AppendBigEndian64(k, Biased(e.occurred_at));
-    AppendBigEndian64(k, e.record);
-    keys.push_back(std::move(k));
+    LinkKey k = LinkKeyPrefix(g, e.board, t);
+    SetTime(k, e.occurred_at);
+    WriteBigEndian64(reinterpret_cast<char*>(k.bytes.data()) + LinkKey::kPrefix + 8, e.record);
+    keys.push_back(k);
   }
   return keys;
 }
@@ -240,21 +242,21 @@ IngestProcessor::IngestProcessor(store::Store& store, IndicatorView& view, std::
       boards_(std::move(boards)),
       definitions_(std::move(definitions)),
       clock_(clock),
-      decoder_(std::make_unique<Decoder>()) {
+      decoder_(std::make_unique<Decoder>()),
+      stored_decoder_(std::make_unique<Decoder>()) {
   if (sodium_init() < 0) std::abort();
 }
 
 Result<EventFacts> IngestProcessor::FactsOfEntry(uint64_t seq, std::string* principal) {
-  auto raw = store_.GetEvent(seq);
-  if (!raw.ok()) return raw.status();
-  if (!raw->has_value()) return Status::Corruption("event log entry " + std::to_string(seq) + " is missing");
-  lscb::v1::LogEntry entry;
-  lscb::v1::Envelope env;
-  if (!entry.ParseFromString(**raw) || !env.ParseFromString(entry.envelope()))
+  // Read and decoded into buffers kept from one call to the next.
+  auto found = store_.GetEvent(seq, stored_bytes_);
+  if (!found.ok()) return found.status();
+  if (!*found) return Status::Corruption("event log entry " + std::to_string(seq) + " is missing");
+  if (!stored_entry_.ParseFromString(stored_bytes_) || !stored_decoder_->Parse(stored_entry_.envelope()))
     return Status::Corruption("event log entry " + std::to_string(seq) + " cannot be decoded");
-  if (principal) *principal = entry.principal();
+  if (principal) *principal = stored_entry_.principal();
   // Stored events were valid when committed; validate without a time bound.
-  return ValidateEvent(env, *boards_, INT64_MAX / 2);
+  return ValidateEvent(stored_decoder_->envelope(), *boards_, INT64_MAX / 2);
 }
 
 Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& events,
@@ -288,7 +290,11 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
   uint64_t next_dead = in_flight ? in_flight->last_dead_letter : store_.last_dead_letter_id();
   IngestCounters& delta = group.counts;
   // Linkage keys written and deleted by this group so far.
-  std::set<std::string> added_links, deleted_links;
+  std::pmr::set<LinkKey> added_links(&link_pool_), deleted_links(&link_pool_);
+  // The linkage index as committed, read through one iterator made at the
+  // first look-up (after the group in flight, if it writes linkage keys, is
+  // committed).
+  std::unique_ptr<store::LinkCursor> links;
   // Once the group in flight is committed, the store holds all it wrote.
   auto settle = [&]() -> Status {
     if (!in_flight) return Status::Ok();
@@ -305,24 +311,36 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       Status s = settle();
       if (!s.ok()) return s;
     }
+    if (!links) links = store_.NewLinkCursor();
     const int64_t w = LinkWindow(*definitions_, g);
-    for (const ChildKey& t : e.tokens) {
-      std::string from = LinkPrefix(g, e.board, t), to = from;
-      AppendBigEndian64(from, Biased(e.occurred_at - w));
-      AppendBigEndian64(to, Biased(e.occurred_at + w + 1));
-      auto other = [&](std::string_view key) {
-        return key.size() == kLinkKeySize && ReadBigEndian64(key.data() + kLinkPrefix + 8) != e.record;
-      };
+    // A key of another record, not deleted by this group.
+    struct Search {
+      uint64_t record;
+      const std::pmr::set<LinkKey>* deleted;
       bool found = false;
-      for (auto it = added_links.lower_bound(from); it != added_links.end() && *it < to && !found; ++it)
-        found = other(*it);
-      if (found) return true;
-      Status s = store_.ScanLinkKeys(from, to, [&](std::string_view key) {
-        if (other(key) && !deleted_links.count(std::string(key))) found = true;
-        return !found;
+      bool Other(std::string_view key) const {
+        return key.size() == LinkKey::kSize && ReadBigEndian64(key.data() + LinkKey::kPrefix + 8) != record;
+      }
+    } search{e.record, &deleted_links};
+    for (const ChildKey& t : e.tokens) {
+      // [from, to): the keys of this token within the window.
+      LinkKey from = LinkKeyPrefix(g, e.board, t), to = from;
+      SetTime(from, e.occurred_at - w);
+      SetTime(to, e.occurred_at + w + 1);
+      for (auto it = added_links.lower_bound(from); it != added_links.end() && *it < to && !search.found; ++it)
+        search.found = search.Other(it->view());
+      if (search.found) return true;
+      // One pointer captured: std::function holds it without allocating.
+      Status s = links->Scan(from.view(), to.view(), [ps = &search](std::string_view key) {
+        if (ps->Other(key)) {
+          LinkKey k;
+          std::memcpy(k.bytes.data(), key.data(), LinkKey::kSize);
+          ps->found = !ps->deleted->count(k);
+        }
+        return !ps->found;
       });
       if (!s.ok()) return s;
-      if (found) return true;
+      if (search.found) return true;
     }
     return false;
   };

@@ -51,6 +51,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -247,13 +248,41 @@ class IngestProcessor final {
   std::string entry_bytes_;   // Decide's: `entry_`, encoded
   class Decoder;
   std::unique_ptr<Decoder> decoder_;  // Decide's: each event is decoded with it
+  // FactsOfEntry's: a stored version, read and decoded.
+  std::string stored_bytes_;
+  lscb::v1::LogEntry stored_entry_;
+  std::unique_ptr<Decoder> stored_decoder_;
+  // Decide's: the nodes of a group's sets of linkage keys, kept for the next.
+  std::pmr::unsynchronized_pool_resource link_pool_;
 };
 
-// The linkage index keys of an event (one per child token); none when the
-// event is not linkable. Layout: group (1) | board (2, big-endian; 0xFFFF
-// for groups that link across boards) | token (16) | occurred_at + 2^63 (8,
-// big-endian) | record (8, big-endian).
-std::vector<std::string> LinkKeys(const EventFacts& e);
+// A linkage index key. Layout: group (1) | board (2, big-endian; 0xFFFF for
+// groups that link across boards) | token (16) | occurred_at + 2^63 (8,
+// big-endian) | record (8, big-endian). Ordered bytewise, as the store
+// orders keys.
+struct LinkKey {
+  static constexpr size_t kPrefix = 1 + 2 + 16;  // group, board, token
+  static constexpr size_t kSize = kPrefix + 8 + 8;
+  std::array<uint8_t, kSize> bytes{};
+  std::string_view view() const { return {reinterpret_cast<const char*>(bytes.data()), kSize}; }
+  operator std::string_view() const { return view(); }
+  friend bool operator<(const LinkKey& a, const LinkKey& b) { return a.bytes < b.bytes; }
+};
+
+// The linkage index keys of an event, one per child token (so at most
+// TokenList::kMaxTokens); none when the event is not linkable.
+class LinkKeyList {
+ public:
+  void push_back(const LinkKey& k) { keys_[size_++] = k; }
+  const LinkKey* begin() const { return keys_.data(); }
+  const LinkKey* end() const { return keys_.data() + size_; }
+  size_t size() const { return size_; }
+
+ private:
+  std::array<LinkKey, TokenList::kMaxTokens> keys_;
+  size_t size_ = 0;
+};
+LinkKeyList LinkKeys(const EventFacts& e);
 
 // The content hash of an envelope's bytes: XXH3-128. It tells a re-send
 // from an amendment of one record by its sender, so it needs no resistance to

@@ -326,6 +326,29 @@ void WriteSet::Clear() {
   count_ = 0;
 }
 
+// One iterator for many scans: each stops at its end key itself, as the
+// iterator's upper bound is fixed when it is made.
+class RocksLinkCursor final : public LinkCursor {
+ public:
+  RocksLinkCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& dir)
+      : db_(db), cf_(cf), dir_(dir) {}
+  Status Scan(std::string_view from, std::string_view to,
+              const std::function<bool(std::string_view)>& fn) override {
+    if (!it_) it_.reset(db_->NewIterator(rocksdb::ReadOptions(), cf_));
+    const rocksdb::Slice end(to.data(), to.size());
+    for (it_->Seek(rocksdb::Slice(from.data(), from.size())); it_->Valid() && it_->key().compare(end) < 0; it_->Next())
+      if (!fn(std::string_view(it_->key().data(), it_->key().size()))) return Status::Ok();
+    if (!it_->status().ok()) return FromRocks(it_->status(), "scanning the linkage index of " + dir_);
+    return Status::Ok();
+  }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  const std::string& dir_;  // the store's
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
 class RocksStore final : public Store {
  public:
   RocksStore(std::string dir, Options options, std::unique_ptr<rocksdb::DB> db,
@@ -493,27 +516,19 @@ class RocksStore final : public Store {
     return std::optional<IdempotencyRecord>(DecodeRecord(v.data()));
   }
 
-  Result<std::optional<std::string>> GetEvent(uint64_t seq) override {
-    std::string v;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kEvents], SeqKey(seq), &v);
-    if (s.IsNotFound()) return std::optional<std::string>();
+  Result<bool> GetEvent(uint64_t seq, std::string& out) override {
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[kEvents], SeqKey(seq), &out);
+    if (s.IsNotFound()) return false;
     if (!s.ok()) return FromRocks(s, "reading event " + std::to_string(seq));
-    return std::optional<std::string>(std::move(v));
+    return true;
   }
 
   Status ScanEvents(uint64_t from_seq, const std::function<bool(uint64_t, std::string_view)>& fn) override {
     return Scan(kEvents, from_seq, fn);
   }
 
-  Status ScanLinkKeys(std::string_view from, std::string_view to,
-                      const std::function<bool(std::string_view)>& fn) override {
-    rocksdb::ReadOptions ro;
-    rocksdb::Slice upper(to.data(), to.size());
-    ro.iterate_upper_bound = &upper;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handles_[kLinkage]));
-    for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next())
-      if (!fn(std::string_view(it->key().data(), it->key().size()))) return Status::Ok();
-    return FromRocks(it->status(), "scanning the linkage index of " + dir_);
+  std::unique_ptr<LinkCursor> NewLinkCursor() override {
+    return std::make_unique<RocksLinkCursor>(db_.get(), handles_[kLinkage], dir_);
   }
 
   Status ScanDeadLetters(const std::function<bool(uint64_t, std::string_view)>& fn) override {

@@ -117,6 +117,19 @@ struct StoreStats {
   uint64_t idempotency_files_written = 0;
 };
 
+// Reads the linkage index through one iterator, made at its first Scan: its
+// scans see what was committed before that and nothing committed after, so
+// make it once the commits it must see are done. One cursor for the scans
+// of one group's decision costs one iterator instead of one per scan.
+class LinkCursor {
+ public:
+  virtual ~LinkCursor() = default;
+  // Calls `fn` for each linkage key in [from, to) in order until it returns
+  // false.
+  virtual Status Scan(std::string_view from, std::string_view to,
+                      const std::function<bool(std::string_view key)>& fn) = 0;
+};
+
 class Store {
  public:
   // Opens (or creates) the store in `dir`. Fails with FailedPrecondition and
@@ -137,15 +150,16 @@ class Store {
   virtual Status Commit(WriteSet& writes) = 0;
 
   virtual Result<std::optional<IdempotencyRecord>> GetIdempotency(std::string_view key) = 0;
-  virtual Result<std::optional<std::string>> GetEvent(uint64_t seq) = 0;
+  // The log entry at `seq`, into `out` (which keeps its room); false when
+  // the log holds none there.
+  virtual Result<bool> GetEvent(uint64_t seq, std::string& out) = 0;
   // Calls `fn` for each event with seq >= from_seq in order until it returns
   // false.
   virtual Status ScanEvents(uint64_t from_seq,
                             const std::function<bool(uint64_t seq, std::string_view entry)>& fn) = 0;
-  // Calls `fn` for each linkage key in [from, to) in order until it returns
-  // false.
-  virtual Status ScanLinkKeys(std::string_view from, std::string_view to,
-                              const std::function<bool(std::string_view key)>& fn) = 0;
+  // A cursor over the linkage index (see LinkCursor). It must not outlive
+  // the store.
+  virtual std::unique_ptr<LinkCursor> NewLinkCursor() = 0;
   virtual Status ScanDeadLetters(const std::function<bool(uint64_t id, std::string_view record)>& fn) = 0;
 
   // The audit log. Records come with event commits (WriteSet::PutAudit) or

@@ -41,7 +41,9 @@ TEST(Store, CommitsAtomicallyAndReadsBack) {
   EXPECT_EQ((*rec)->seq, 2u);
   EXPECT_EQ((*rec)->content_hash[0], 42);
   EXPECT_FALSE(store.GetIdempotency(IdempotencyKey("csc:E09000012", "r1"))->has_value());
-  EXPECT_EQ(**store.GetEvent(1), "one");
+  std::string entry;
+  EXPECT_TRUE(*store.GetEvent(1, entry));
+  EXPECT_EQ(entry, "one");
   std::vector<std::string> seen;
   ASSERT_TRUE(store.ScanEvents(2, [&](uint64_t, std::string_view v) {
                      seen.emplace_back(v);
@@ -209,6 +211,43 @@ TEST(Store, JournalledRecordsAreReadBackWithoutACleanClose) {
   }
 }
 
+// A cursor scans [from, to) in key order, several times, and reads the
+// linkage index as it was at its first scan.
+TEST(Store, ALinkCursorScansRangesOfTheIndexAsItWasAtItsFirstScan) {
+  lscb::testing::TempDir dir;
+  auto s = Store::Open(dir.path(), {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto& store = *s.value();
+  WriteSet w;
+  for (const char* k : {"a1", "a3", "b1", "b2", "c1", "\xff" "1"}) w.PutLinkKey(k);
+  ASSERT_TRUE(store.Commit(w).ok());
+
+  auto scan = [](LinkCursor& c, std::string_view from, std::string_view to, size_t stop_after = 100) {
+    std::vector<std::string> keys;
+    Status st = c.Scan(from, to, [&](std::string_view k) {
+      keys.emplace_back(k);
+      return keys.size() < stop_after;
+    });
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return keys;
+  };
+  auto cursor = store.NewLinkCursor();
+  EXPECT_EQ(scan(*cursor, "b", "c"), (std::vector<std::string>{"b1", "b2"}));
+  // Committed after the first scan: not seen by this cursor.
+  WriteSet later;
+  later.PutLinkKey("a2");
+  later.DeleteLinkKey("b1");
+  ASSERT_TRUE(store.Commit(later).ok());
+  EXPECT_EQ(scan(*cursor, "a", "b"), (std::vector<std::string>{"a1", "a3"}));
+  EXPECT_EQ(scan(*cursor, "b", "b2"), (std::vector<std::string>{"b1"}));
+  EXPECT_EQ(scan(*cursor, "a", "z", 2), (std::vector<std::string>{"a1", "a3"}));  // fn stops it
+  EXPECT_EQ(scan(*cursor, "c", "\xff" "2"), (std::vector<std::string>{"c1", "\xff" "1"}));  // bytes compare unsigned
+  EXPECT_TRUE(scan(*cursor, "d", "e").empty());
+  // A new cursor sees both commits.
+  auto fresh = store.NewLinkCursor();
+  EXPECT_EQ(scan(*fresh, "a", "c"), (std::vector<std::string>{"a1", "a2", "a3", "b2"}));
+}
+
 TEST(Store, AFailedCommitWritesNothing) {
   lscb::testing::TempDir dir;
   Options o;
@@ -219,7 +258,8 @@ TEST(Store, AFailedCommitWritesNothing) {
   w.PutEvent(1, "one");
   EXPECT_TRUE((*s)->Commit(w).IsIoError());
   EXPECT_EQ((*s)->last_event_seq(), 0u);
-  EXPECT_FALSE((*s)->GetEvent(1)->has_value());
+  std::string entry;
+  EXPECT_FALSE(*(*s)->GetEvent(1, entry));
 }
 
 TEST(Store, RemovedEventsAreGoneForGoodWhileIdsAndSeqsRemain) {
@@ -249,8 +289,10 @@ TEST(Store, RemovedEventsAreGoneForGoodWhileIdsAndSeqsRemain) {
     auto& store = *s.value();
     EXPECT_EQ(store.first_event_seq(), 401u);
     EXPECT_EQ(store.last_event_seq(), 500u);
-    EXPECT_FALSE(store.GetEvent(400)->has_value());
-    EXPECT_EQ(**store.GetEvent(401), big + "401");
+    std::string entry;
+    EXPECT_FALSE(*store.GetEvent(400, entry));
+    EXPECT_TRUE(*store.GetEvent(401, entry));
+    EXPECT_EQ(entry, big + "401");
     uint64_t first = 0, n = 0;
     ASSERT_TRUE(store.ScanEvents(1, [&](uint64_t seq, std::string_view) {
                        if (!first) first = seq;
