@@ -82,9 +82,23 @@ constexpr KindWeight kKinds[] = {
     {"csc.s47_started", 70},     {"csc.icpc_held", 40},      {"csc.cp_plan_started", 35},
     {"csc.cp_plan_ended", 30},   {"board.participation", 35},
 };
+// Per 1000 records, with the police and A&E: children's services about
+// three fifths of it. Each "paired" record is followed, half the time, by the
+// other agency's report of the same incident (its partner, counted here).
+constexpr KindWeight kAllAgencyKinds[] = {
+    {"csc.contact", 250},       {"csc.referral", 120},         {"csc.assessment_completed", 100},
+    {"csc.s47_started", 42},    {"csc.icpc_held", 24},         {"csc.cp_plan_started", 21},
+    {"csc.cp_plan_ended", 18},  {"board.participation", 21},   {"police.domestic_abuse", 130},
+    {"police.child_injury_crime", 40},  // paired: an A&E attendance
+    {"missing.episode", 80},            // by the police; paired: children's services' report
+    {"health.ae_attendance", 154},
+};
 constexpr const char* kContactSources[] = {"police", "health", "school", "la", "individual", "other", "anonymous"};
 constexpr const char* kPlanCategories[] = {"neglect", "physical", "sexual", "emotional", "multiple"};
 constexpr const char* kActivities[] = {"service_review", "planning", "delivery", "board_consultation"};
+constexpr const char* kMechanisms[] = {"sharp", "blunt", "burn", "fall", "poisoning", "other"};
+constexpr const char* kIntents[] = {"accidental", "assault", "self-harm", "unknown"};
+constexpr const char* kWeapons[] = {"knife", "firearm", "blunt", "none", "other"};
 
 // Every child carries all the tokens an adapter can send: its LOCAL token,
 // its NHS number's, its DEMO token, the DEMO token of an alias (a second
@@ -97,7 +111,14 @@ struct SyntheticChild {
 
 }  // namespace
 
-EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed) {
+bool ParseMix(const std::string& name, Mix* mix) {
+  if (name == "csc") *mix = Mix::kChildrensServices;
+  else if (name == "all") *mix = Mix::kAllAgencies;
+  else return false;
+  return true;
+}
+
+EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed, Mix mix) {
   EventSet set;
   resend_share = std::clamp(resend_share, 0.0, 0.99);
   size_t resends = static_cast<size_t>(std::llround(static_cast<double>(total) * resend_share));
@@ -124,49 +145,56 @@ EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed) {
   // FY2023-24, Unix seconds.
   const int64_t first = 1680303600;  // 2023-04-01T00:00 BST
   const int64_t span = 366 * 86400;
+  const KindWeight* kinds = kKinds;
+  size_t kind_count = std::size(kKinds);
+  if (mix == Mix::kAllAgencies) {
+    kinds = kAllAgencyKinds;
+    kind_count = std::size(kAllAgencyKinds);
+  }
   int total_weight = 0;
-  for (const auto& k : kKinds) total_weight += k.weight;
+  for (size_t k = 0; k < kind_count; ++k) total_weight += kinds[k].weight;
 
   set.encoded.reserve(unique);
   set.ids.reserve(unique);
   lscb::v1::Envelope e;
-  for (size_t i = 0; i < unique; ++i) {
-    int b = static_cast<int>(rng.Below(kBoroughs));
+  // The agency that sends `kv` (missing episodes: the police, unless a
+  // partner report).
+  auto agency_of = [](std::string_view kv) -> std::string {
+    if (kv.rfind("police.", 0) == 0 || kv == "missing.episode") return "police";
+    if (kv.rfind("health.", 0) == 0) return "health";
+    return "csc";
+  };
+  // One record `id` of `kind` from `agency` about child `c` (null: none) of
+  // borough `b`; a partner A&E attendance is for an assault's injury.
+  auto emit = [&](std::string_view kv, const std::string& agency, int b, const std::string& id,
+                  const SyntheticChild* c, int64_t at, bool partner) {
     char ons[16];
     std::snprintf(ons, sizeof ons, "E090000%02d", b + 1);
-    int pick = static_cast<int>(rng.Below(total_weight));
-    const char* kind = kKinds[0].kind;
-    for (const auto& k : kKinds) {
-      if (pick < k.weight) {
-        kind = k.kind;
-        break;
-      }
-      pick -= k.weight;
-    }
-    std::string_view kv(kind);
     e.Clear();
     e.set_schema_version(1);
-    e.set_source(std::string("csc:") + ons);
-    e.set_source_event_id(Guid(rng));
-    e.set_agency("csc");
-    e.set_kind(kind);
+    std::string source = agency == "police" ? "police" : agency;
+    source += ':';
+    source += agency == "police" ? "central" : ons;
+    e.set_source(source);
+    e.set_source_event_id(id);
+    e.set_agency(agency);
+    e.set_kind(std::string(kv));
     e.set_board(ons);
-    e.set_occurred_at(first + static_cast<int64_t>(rng.Below(span)));
-    if (kv != "board.participation") {
-      const SyntheticChild& c = children[b][rng.Below(per_borough)];
+    e.set_occurred_at(at);
+    if (c) {
       auto* s = e.mutable_subject();
       auto add = [&](lscb::v1::SubjectToken::Kind k, const std::string& v) {
         auto* t = s->add_tokens();
         t->set_kind(k);
         t->set_value(v);
       };
-      add(lscb::v1::SubjectToken::LOCAL, c.local);
-      if (c.age >= 0) add(lscb::v1::SubjectToken::NHS, c.nhs);  // unborn: no NHS number yet
-      add(lscb::v1::SubjectToken::DEMO, c.demo);
-      add(lscb::v1::SubjectToken::DEMO, c.alias);            // known under a second surname
-      add(lscb::v1::SubjectToken::LOCAL, c.previous_local);  // and to the previous authority
-      s->set_age_years(c.age);
-      s->set_age_band(std::string(AgeBandOf(c.age)));
+      add(lscb::v1::SubjectToken::LOCAL, c->local);
+      if (c->age >= 0) add(lscb::v1::SubjectToken::NHS, c->nhs);  // unborn: no NHS number yet
+      add(lscb::v1::SubjectToken::DEMO, c->demo);
+      add(lscb::v1::SubjectToken::DEMO, c->alias);             // known under a second surname
+      add(lscb::v1::SubjectToken::LOCAL, c->previous_local);  // and to the previous authority
+      s->set_age_years(c->age);
+      s->set_age_band(std::string(AgeBandOf(c->age)));
     }
     if (kv == "csc.contact" || kv == "csc.referral") {
       e.mutable_contact()->set_source(kContactSources[rng.Below(std::size(kContactSources))]);
@@ -177,9 +205,55 @@ EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed) {
     } else if (kv == "board.participation") {
       e.mutable_participation()->set_activity(kActivities[rng.Below(std::size(kActivities))]);
       e.mutable_participation()->set_children_involved(1 + static_cast<uint32_t>(rng.Below(40)));
+    } else if (kv == "police.domestic_abuse") {
+      e.mutable_domestic_abuse()->set_child_role(rng.Below(3) == 0 ? "victim" : "present");
+      e.mutable_domestic_abuse()->set_reporting_unit("central");
+    } else if (kv == "police.child_injury_crime") {
+      e.mutable_injury_crime()->set_crime_class(rng.Below(2) == 0 ? "assault" : "robbery");
+      e.mutable_injury_crime()->set_weapon(kWeapons[rng.Below(std::size(kWeapons))]);
+      e.mutable_injury_crime()->set_reporting_unit("central");
+    } else if (kv == "missing.episode") {
+      e.mutable_missing()->set_category(rng.Below(3) == 0 ? "absent" : "missing");
+    } else if (kv == "health.ae_attendance") {
+      auto* a = e.mutable_ae_attendance();
+      a->set_injury(partner || rng.Below(2) == 0);
+      if (a->injury()) {
+        a->set_intent(partner ? "assault" : kIntents[rng.Below(std::size(kIntents))]);
+        a->set_mechanism(kMechanisms[rng.Below(std::size(kMechanisms))]);
+      }
+      a->set_safeguarding_concern(rng.Below(10) == 0);
+      a->set_site_code("RJ224");
     }
     set.encoded.push_back(e.SerializeAsString());
     set.ids.push_back(e.source() + "/" + e.source_event_id());
+  };
+  while (set.encoded.size() < unique) {
+    const int b = static_cast<int>(rng.Below(kBoroughs));
+    int pick = static_cast<int>(rng.Below(total_weight));
+    std::string_view kv = kinds[0].kind;
+    for (size_t k = 0; k < kind_count; ++k) {
+      if (pick < kinds[k].weight) {
+        kv = kinds[k].kind;
+        break;
+      }
+      pick -= kinds[k].weight;
+    }
+    // Drawn in this order so that the children's-services mix is the same
+    // bytes as it always was.
+    const std::string id = Guid(rng);
+    const int64_t at = first + static_cast<int64_t>(rng.Below(span));
+    const SyntheticChild* c = kv == "board.participation" ? nullptr : &children[b][rng.Below(per_borough)];
+    if (c && c->age < 0 && agency_of(kv) != "csc") continue;  // only children's services record the unborn
+    emit(kv, agency_of(kv), b, id, c, at, false);
+    // The other agency's report of the same incident, half the time.
+    const bool paired = kv == "missing.episode" || kv == "police.child_injury_crime";
+    if (paired && set.encoded.size() < unique && rng.Below(2) == 0) {
+      const std::string partner_id = Guid(rng);
+      if (kv == "missing.episode")
+        emit(kv, "csc", b, partner_id, c, at + static_cast<int64_t>(rng.Below(6 * 3600)), true);
+      else
+        emit("health.ae_attendance", "health", b, partner_id, c, at + static_cast<int64_t>(rng.Below(3600)), true);
+    }
   }
 
   // The send order: every record once, in order, with `resends` repeats of

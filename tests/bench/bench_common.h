@@ -28,13 +28,24 @@ struct EventSet {
   double mean_bytes = 0;             // mean encoded size over `sends`
 };
 
+// Which agencies' events an EventSet holds.
+enum class Mix {
+  kChildrensServices,  // the eight children's-services kinds (csc, the default)
+  // Also the police's and A&E's: domestic abuse, crimes that injured a child,
+  // missing episodes (some reported by the police and by children's services,
+  // which the hub links), A&E attendances (some for a crime's injury).
+  kAllAgencies,
+};
+// "csc" or "all"; false for anything else.
+bool ParseMix(const std::string& name, Mix* mix);
+
 // `total` sends of which round(total * resend_share) repeat a record sent
-// earlier in the order. Deterministic in (total, resend_share, seed).
+// earlier in the order. Deterministic in (total, resend_share, seed, mix).
 // Records: the csc kinds in plausible proportions (contacts most common),
 // the 33 London boroughs, children with five 32-byte tokens (LOCAL, NHS, DEMO,
 // an alias's DEMO, a previous authority's LOCAL) and about five events each,
 // GUID record ids, dates in FY2023-24: about 300 bytes an event.
-EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed);
+EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed, Mix mix = Mix::kChildrensServices);
 
 // Latency samples in nanoseconds.
 struct Percentiles {

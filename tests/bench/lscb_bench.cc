@@ -2,7 +2,7 @@
 // process, and the raw ZeroMQ round trip it is built on.
 //
 //   lscb-bench ingest  [--events N] [--connections P] [--window W] [--batch B]
-//                      [--resend F] [--rate R] [--hub-bin PATH] [--json]
+//                      [--resend F] [--rate R] [--mix csc|all] [--hub-bin PATH] [--json]
 //   lscb-bench zmq-rtt [--messages N] [--window W] [--bytes S] [--json]
 //   lscb-bench restart [--events N] [--queries Q] [--data-dir DIR] [--json]
 //
@@ -95,6 +95,7 @@ struct IngestConfig {
   std::vector<std::string> hub_args;
   bool json = false;
   uint64_t seed = 20070401;
+  std::string mix = "csc";  // the events' agencies (see Mix)
   double timeout_s = 300;
   bool keep = false;
   std::string label;
@@ -265,7 +266,9 @@ int RunIngest(const IngestConfig& cfg) {
     return 2;
   }
   auto t_gen = Clock::now();
-  EventSet set = MakeEventSet(cfg.events, cfg.resend, cfg.seed);
+  Mix mix = Mix::kChildrensServices;
+  (void)ParseMix(cfg.mix, &mix);  // checked by the option
+  EventSet set = MakeEventSet(cfg.events, cfg.resend, cfg.seed, mix);
   if (!cfg.json)
     std::fprintf(stderr, "generated %zu sends (%zu unique, %zu re-sends, %.0f bytes each on average) in %.1f s\n",
                  set.sends.size(), set.encoded.size(), set.resends, set.mean_bytes, Secs(Clock::now() - t_gen));
@@ -362,12 +365,14 @@ int RunIngest(const IngestConfig& cfg) {
     double secs = Secs(end - start);
     const uint64_t acked = outcomes[1] + outcomes[2] + outcomes[3] + outcomes[4] + outcomes[5];
     bool ok = error.empty() && bad == 0 && acked == set.sends.size() &&
-              outcomes[lscb::v1::ACCEPTED] == set.encoded.size() && outcomes[lscb::v1::DUPLICATE] == set.resends &&
+              outcomes[lscb::v1::ACCEPTED] + outcomes[lscb::v1::MERGED] == set.encoded.size() &&
+              outcomes[lscb::v1::DUPLICATE] == set.resends &&
               outcomes[lscb::v1::REJECTED] == 0 && outcomes[lscb::v1::AMENDED] == 0;
 
     result = {{"bench", "ingest"},
               {"system", "lscb-hub"},
               {"mode", cfg.rate > 0 ? "rate" : "throughput"},
+              {"mix", cfg.mix},
               {"events", set.sends.size()},
               {"unique", set.encoded.size()},
               {"resends", set.resends},
@@ -978,6 +983,9 @@ int main(int argc, char** argv) {
   ingest->add_option("--hub-prefix", ic.hub_prefix, "command words put before the hub (profilers)");
   ingest->add_option("--hub-arg", ic.hub_args, "extra argument for the hub (repeatable), e.g. --hub-arg=--sync-writes");
   ingest->add_option("--seed", ic.seed, "event generator seed")->capture_default_str();
+  ingest->add_option("--mix", ic.mix, "csc: children's services' events; all: also the police's and A&E's")
+      ->check(CLI::IsMember({"csc", "all"}))
+      ->capture_default_str();
   ingest->add_option("--timeout", ic.timeout_s, "give up after this many seconds")->capture_default_str();
   ingest->add_flag("--keep", ic.keep, "keep the temporary folder (store and hub logs)");
   ingest->add_flag("--json", ic.json, "print one JSON line");

@@ -1,7 +1,7 @@
 // lscb-bench-allocs: how many heap allocations the hub's ingest path makes
 // per event, counted rather than timed.
 //
-//   lscb-bench-allocs [--events N] [--group G] [--resend F] [--sites K] [--json]
+//   lscb-bench-allocs [--events N] [--group G] [--resend F] [--mix csc|all] [--sites K] [--json]
 //
 // Builds a store in a temporary folder and feeds it the benchmark's
 // synthetic events (the same generator as lscb-bench ingest) through the
@@ -77,6 +77,7 @@ struct Config {
   size_t group = 64;
   double resend = 0.1;
   uint64_t seed = 20070401;
+  std::string mix = "csc";  // the events' agencies (see Mix)
   int sites = 0;
   bool json = false;
 };
@@ -115,7 +116,9 @@ int Run(const Config& cfg) {
     std::shared_mutex mu;
     SystemClock clock;
     hub::IngestProcessor proc(**store, view, mu, boards, defs, clock);
-    const EventSet set = MakeEventSet(cfg.events, cfg.resend, cfg.seed);
+    Mix mix = Mix::kChildrensServices;
+    (void)ParseMix(cfg.mix, &mix);  // checked by the option
+    const EventSet set = MakeEventSet(cfg.events, cfg.resend, cfg.seed, mix);
     std::vector<Site> sites;
     sites.reserve(4096);
     if (cfg.sites > 0) testing::SetAllocationHook(RecordSite);
@@ -155,6 +158,7 @@ int Run(const Config& cfg) {
                             {"events", counted},
                             {"group", cfg.group},
                             {"resend", cfg.resend},
+                            {"mix", cfg.mix},
                             {"decide_per_event", decide / n},
                             {"commit_per_event", commit / n},
                             {"apply_per_event", apply / n},
@@ -198,6 +202,9 @@ int main(int argc, char** argv) {
   app.add_option("--group", cfg.group, "events per group")->capture_default_str();
   app.add_option("--resend", cfg.resend, "share of sends repeating an already-sent record")->capture_default_str();
   app.add_option("--seed", cfg.seed, "event generator seed")->capture_default_str();
+  app.add_option("--mix", cfg.mix, "csc: children's services' events; all: also the police's and A&E's")
+      ->check(CLI::IsMember({"csc", "all"}))
+      ->capture_default_str();
   app.add_option("--sites", cfg.sites, "print the call stacks that allocated most often (to stderr)")
       ->capture_default_str();
   app.add_flag("--json", cfg.json, "print one JSON line");

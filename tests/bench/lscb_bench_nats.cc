@@ -5,7 +5,7 @@
 // free port (-js -sd TMPDIR) and stopped afterwards.
 //
 //   lscb-bench-nats [--events N] [--resend F] [--mode async|sync]
-//                   [--max-pending 4000] [--connections P] [--json]
+//                   [--max-pending 4000] [--connections P] [--mix csc|all] [--json]
 //
 // async: js_PublishMsgAsync with at most --max-pending acks outstanding per
 // connection, then js_PublishAsyncComplete. sync: js_PublishMsg, one in
@@ -50,6 +50,7 @@ struct Config {
   bool send_asap = false;
   bool json = false;
   uint64_t seed = 20070401;
+  std::string mix = "csc";  // the events' agencies (see Mix)
   double timeout_s = 300;
   bool keep = false;
   double rate = 0;  // async: offered events/s in total, paced; 0: as fast as possible
@@ -198,7 +199,9 @@ int Run(const Config& cfg) {
               << " not found (apt-get install nats-server, or give --nats-server PATH)\n";
     return 2;
   }
-  EventSet set = MakeEventSet(cfg.events, cfg.resend, cfg.seed);
+  Mix mix = Mix::kChildrensServices;
+  (void)ParseMix(cfg.mix, &mix);  // checked by the option
+  EventSet set = MakeEventSet(cfg.events, cfg.resend, cfg.seed, mix);
   std::string tmp = MakeTempDir("lscb-bench-nats");
   if (tmp.empty()) {
     std::cerr << "lscb-bench-nats: cannot create a temporary folder\n";
@@ -297,6 +300,7 @@ int Run(const Config& cfg) {
     result = {{"bench", "nats-" + cfg.mode},
               {"system", "nats-jetstream"},
               {"mode", cfg.mode},
+              {"mix", cfg.mix},
               {"events", set.sends.size()},
               {"unique", set.encoded.size()},
               {"resends", set.resends},
@@ -374,6 +378,9 @@ int main(int argc, char** argv) {
   app.add_option("--label", cfg.label, "a name for this run, copied into the JSON line");
   app.add_flag("--send-asap", cfg.send_asap, "natsOptions_SetSendAsap (no flusher batching)");
   app.add_option("--seed", cfg.seed, "event generator seed")->capture_default_str();
+  app.add_option("--mix", cfg.mix, "csc: children's services' events; all: also the police's and A&E's")
+      ->check(CLI::IsMember({"csc", "all"}))
+      ->capture_default_str();
   app.add_option("--timeout", cfg.timeout_s, "give up waiting for acks after this many seconds")
       ->capture_default_str();
   app.add_flag("--keep", cfg.keep, "keep the temporary folder (store and server logs)");
