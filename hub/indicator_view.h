@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <memory_resource>
@@ -367,7 +368,19 @@ class IndicatorView final {
   ChildHistories children_;
   // Linkable records, and (group, token) -> records holding that token.
   std::unordered_map<uint64_t, LinkRecord> linkable_;
-  std::map<std::pair<uint8_t, ChildKey>, std::vector<uint64_t>> token_index_;
+  using TokenKey = std::pair<uint8_t, ChildKey>;  // link group, token
+  struct TokenKeyHash {
+    size_t operator()(const TokenKey& k) const {
+      // Tokens are keyed hashes, but tests and tools may use plain ones:
+      // mix all 16 bytes.
+      uint64_t a = 0, b = 0;
+      std::memcpy(&a, k.second.data(), 8);
+      std::memcpy(&b, k.second.data() + 8, 8);
+      uint64_t h = (a ^ k.first) * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
+      return static_cast<size_t>(h ^ (h >> 31));
+    }
+  };
+  std::unordered_map<TokenKey, std::vector<uint64_t>, TokenKeyHash> token_index_;
   // Missing episodes per board, by their earliest record.
   std::map<uint16_t, std::map<uint64_t, Episode>> episodes_;
   // Returns: cell key -> source -> value.
