@@ -6,19 +6,6 @@
 
 namespace lscb::hub {
 
-uint64_t ChildHistories::Hash(const ChildKey& key) {
-  // Tokens are keyed hashes, but tests and tools may use plain ones: mix
-  // all 16 bytes.
-  uint64_t a = 0, b = 0;
-  std::memcpy(&a, key.data(), 8);
-  std::memcpy(&b, key.data() + 8, 8);
-  uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
-  h ^= h >> 31;
-  h *= 0x94D049BB133111EBULL;
-  h ^= h >> 29;
-  return h;
-}
-
 size_t ChildHistories::Probe(const ChildKey& child) const {
   const size_t mask = slots_.size() - 1;
   size_t i = Home(child);

@@ -116,8 +116,7 @@ class ChildHistories final {
     uint32_t room = 0;  // entries the run has room for (a power of two, or as restored); 0: an empty slot
   };
 
-  static uint64_t Hash(const ChildKey& key);
-  size_t Home(const ChildKey& key) const { return Hash(key) & (slots_.size() - 1); }
+  size_t Home(const ChildKey& key) const { return HashChildKey(key) & (slots_.size() - 1); }
   // The slot holding `child`, or the empty slot where it would go.
   size_t Probe(const ChildKey& child) const;
   void Grow(size_t min_slots);

@@ -97,6 +97,17 @@ int64_t LinkWindow(const Definitions& d, LinkGroup g) {
   }
 }
 
+uint64_t HashChildKey(const ChildKey& key) {
+  uint64_t a = 0, b = 0;
+  std::memcpy(&a, key.data(), 8);
+  std::memcpy(&b, key.data() + 8, 8);
+  uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
+  h ^= h >> 31;
+  h *= 0x94D049BB133111EBULL;
+  h ^= h >> 29;
+  return h;
+}
+
 uint64_t RecordHash(const std::string& source, const std::string& id) {
   return Fnv(id, Fnv(std::string_view("\0", 1), Fnv(source)));
 }

@@ -17,6 +17,9 @@ namespace lscb::hub {
 
 // The first 16 bytes of a 32-byte subject token. All zero: none.
 using ChildKey = std::array<uint8_t, 16>;
+// A hash of all 16 bytes: tokens are keyed hashes, but tests and tools may
+// use plain ones.
+uint64_t HashChildKey(const ChildKey& key);
 
 // What an aggregate return says.
 struct ReturnFacts {

@@ -378,9 +378,7 @@ bool IndicatorView::InTimeline(EventKind k) {
 }
 
 void IndicatorView::DeriveChild(ChildHistories::History t, Derived& d) const {
-  d.cells.clear();
-  d.open.clear();
-  d.episodes.clear();
+  d.Clear();
   const TimelineEntry* last_referral = nullptr;
   const TimelineEntry* open_plan = nullptr;
   bool had_plan = false;
@@ -424,7 +422,7 @@ void IndicatorView::ChangeTimeline(const EventFacts* before, const EventFacts* a
   if (before && InTimeline(before->kind)) affected[n++] = &before->child;
   if (after && InTimeline(after->kind) && !(n == 1 && *affected[0] == after->child)) affected[n++] = &after->child;
   if (n == 0) return;
-  Derived& d = child_scratch_;
+  Derived& d = derive_scratch_;
   for (size_t i = 0; i < n; ++i) {
     DeriveChild(children_.Find(*affected[i]), d);
     ApplyDerived(d, -1);
@@ -505,9 +503,7 @@ size_t IndicatorView::Components(const std::vector<uint64_t>& seeds, int which) 
 }
 
 void IndicatorView::DeriveCluster(const std::vector<uint64_t>& members, Derived& d) {
-  d.cells.clear();
-  d.open.clear();
-  d.episodes.clear();
+  d.Clear();
   if (members.empty()) return;
   auto& recs = link_.recs;
   recs.clear();
@@ -516,17 +512,12 @@ void IndicatorView::DeriveCluster(const std::vector<uint64_t>& members, Derived&
     return std::make_pair(a->at, a->record) < std::make_pair(b->at, b->record);
   });
   const LinkRecord& rep = *recs.front();
-  // Distinct agencies (there are four).
-  std::array<LabelId, 8> agencies{};
-  size_t agency_count = 0;
-  for (const auto* r : recs)
-    if (std::find(agencies.begin(), agencies.begin() + agency_count, r->agency) == agencies.begin() + agency_count &&
-        agency_count < agencies.size())
-      agencies[agency_count++] = r->agency;
+  std::bitset<256> agencies;  // by LabelId
+  for (const auto* r : recs) agencies.set(r->agency);
   auto linked = [&] {
     if (recs.size() < 2) return;
     d.cells.push_back({Indicator::kInternalLinked, rep.board, rep.date, 0, kTotal, 1});
-    if (agency_count >= 2) d.cells.push_back({Indicator::kInternalCorroborated, rep.board, rep.date, 0, kTotal, 1});
+    if (agencies.count() >= 2) d.cells.push_back({Indicator::kInternalCorroborated, rep.board, rep.date, 0, kTotal, 1});
   };
   switch (rep.group) {
     case LinkGroup::kMissing: {
@@ -606,8 +597,8 @@ void IndicatorView::ChangeLinkage(const EventFacts* before, const EventFacts* af
   }
   const size_t old_clusters = Components(seeds, 0);
   for (size_t i = 0; i < old_clusters; ++i) {
-    DeriveCluster(link_.clusters[0][i], link_.derived);
-    ApplyDerived(link_.derived, -1);
+    DeriveCluster(link_.clusters[0][i], derive_scratch_);
+    ApplyDerived(derive_scratch_, -1);
   }
 
   if (remove) IndexRemove(before->record);
@@ -621,8 +612,8 @@ void IndicatorView::ChangeLinkage(const EventFacts* before, const EventFacts* af
   if (add) seeds.push_back(added);
   const size_t new_clusters = Components(seeds, 1);
   for (size_t i = 0; i < new_clusters; ++i) {
-    DeriveCluster(link_.clusters[1][i], link_.derived);
-    ApplyDerived(link_.derived, +1);
+    DeriveCluster(link_.clusters[1][i], derive_scratch_);
+    ApplyDerived(derive_scratch_, +1);
   }
 }
 

@@ -24,8 +24,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <memory_resource>
@@ -254,6 +254,12 @@ class IndicatorView final {
     std::vector<CellRef> cells;
     std::vector<OpenDelta> open;
     std::vector<std::pair<uint16_t, Episode>> episodes;  // board, episode
+    // Empties it; the lists keep their room.
+    void Clear() {
+      cells.clear();
+      open.clear();
+      episodes.clear();
+    }
   };
 
   struct LinkRecord {
@@ -342,7 +348,7 @@ class IndicatorView final {
   std::vector<std::pair<int32_t, int32_t>> changed_ends_;  // per board: [from, to)
   bool changed_all_ = true;
   std::vector<CellRef> derived_scratch_;      // signed amounts
-  Derived child_scratch_;                     // ChangeTimeline's
+  Derived derive_scratch_;                    // ChangeTimeline's and ChangeLinkage's
   // ChangeLinkage's, kept from one event to the next: linking an event
   // allocates what the view then holds (its record, a new token's list),
   // not its working lists.
@@ -352,7 +358,6 @@ class IndicatorView final {
     std::vector<const LinkRecord*> recs;
     std::pmr::unsynchronized_pool_resource pool;
     std::pmr::unordered_set<uint64_t> seen{&pool};
-    Derived derived;
   };
   LinkScratch link_;
   std::vector<OpenChange> open_scratch_;
@@ -371,13 +376,7 @@ class IndicatorView final {
   using TokenKey = std::pair<uint8_t, ChildKey>;  // link group, token
   struct TokenKeyHash {
     size_t operator()(const TokenKey& k) const {
-      // Tokens are keyed hashes, but tests and tools may use plain ones:
-      // mix all 16 bytes.
-      uint64_t a = 0, b = 0;
-      std::memcpy(&a, k.second.data(), 8);
-      std::memcpy(&b, k.second.data() + 8, 8);
-      uint64_t h = (a ^ k.first) * 0x9E3779B97F4A7C15ULL ^ (b + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
-      return static_cast<size_t>(h ^ (h >> 31));
+      return static_cast<size_t>(HashChildKey(k.second) ^ (uint64_t{k.first} * 0x9E3779B97F4A7C15ULL));
     }
   };
   std::unordered_map<TokenKey, std::vector<uint64_t>, TokenKeyHash> token_index_;

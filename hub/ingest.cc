@@ -1,5 +1,7 @@
 #include "hub/ingest.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <sodium.h>
 #include <xxhash.h>
 
@@ -9,7 +11,6 @@
 #include <optional>
 #include <memory_resource>
 #include <set>
-#include <unordered_map>
 
 #include "core/bytes.h"
 #include "lscb/v1/event.pb.h"
@@ -120,48 +121,20 @@ class IngestProcessor::Decoder {
   // The number of the one detail field `bytes` carries (length-delimited, as
   // a message is), or 0: none, more than one, or bytes that are not a
   // message (which then fail to parse anyway).
-  int DetailFieldOf(std::string_view bytes) const {
-    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-    const auto* end = p + bytes.size();
-    auto varint = [&](uint64_t* v) {
-      *v = 0;
-      for (int shift = 0; shift < 64 && p < end; shift += 7) {
-        const uint8_t b = *p++;
-        *v |= uint64_t{b & 0x7Fu} << shift;
-        if (!(b & 0x80)) return true;
-      }
-      return false;
-    };
+  int DetailFieldOf(std::string_view bytes) {
+    using google::protobuf::internal::WireFormatLite;
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                              static_cast<int>(bytes.size()));
     int found = 0;
-    while (p < end) {
-      uint64_t tag = 0, n = 0;
-      if (!varint(&tag)) return 0;
-      switch (tag & 7) {
-        case 0:
-          if (!varint(&n)) return 0;
-          break;
-        case 1:  // fixed 64 bits
-        case 5:  // fixed 32 bits
-          n = (tag & 7) == 1 ? 8 : 4;
-          if (static_cast<uint64_t>(end - p) < n) return 0;
-          p += n;
-          break;
-        case 2: {
-          if (!varint(&n) || static_cast<uint64_t>(end - p) < n) return 0;
-          p += n;
-          const auto number = static_cast<int>(std::min<uint64_t>(tag >> 3, INT32_MAX));
-          auto is_detail = [&](const Detail& d) { return d.field->number() == number; };
-          if (std::any_of(details_.begin(), details_.end(), is_detail)) {
-            if (found != 0 && found != number) return 0;
-            found = number;
-          }
-          break;
-        }
-        default:
-          return 0;
+    while (const uint32_t tag = in.ReadTag()) {
+      const int number = WireFormatLite::GetTagFieldNumber(tag);
+      if (WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED && DetailOf(number)) {
+        if (found != 0 && found != number) return 0;
+        found = number;
       }
+      if (!WireFormatLite::SkipField(&in, tag)) return 0;
     }
-    return found;
+    return in.ConsumedEntireMessage() ? found : 0;
   }
 
   lscb::v1::Envelope env_;
@@ -181,54 +154,6 @@ std::array<uint8_t, 16> LegacyContentHash(std::string_view bytes) {
   crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                      nullptr, 0);
   return out;
-}
-
-void GroupRecords::Reserve(size_t n) {
-  size_t want = 16;
-  while (want * 3 / 4 < n) want *= 2;
-  if (want > slots_.size()) Grow(want);
-  keys_.reserve(n * 64);  // a source and a GUID take about 50 bytes
-}
-
-size_t GroupRecords::SlotOf(std::string_view key, uint64_t hash) const {
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots_[i];
-    if (!s.used || (s.hash == hash && std::string_view(keys_.data() + s.key_at, s.key_size) == key)) return i;
-  }
-}
-
-const GroupRecords::Record* GroupRecords::Find(std::string_view key) const {
-  if (used_ == 0) return nullptr;
-  const Slot& s = slots_[SlotOf(key, XXH3_64bits(key.data(), key.size()))];
-  return s.used ? &s.rec : nullptr;
-}
-
-void GroupRecords::Put(std::string_view key, const Record& r) {
-  if ((used_ + 1) * 4 > slots_.size() * 3) Grow(std::max<size_t>(16, slots_.size() * 2));
-  const uint64_t hash = XXH3_64bits(key.data(), key.size());
-  Slot& s = slots_[SlotOf(key, hash)];
-  if (!s.used) {
-    s.used = true;
-    s.hash = hash;
-    s.key_at = static_cast<uint32_t>(keys_.size());
-    s.key_size = static_cast<uint32_t>(key.size());
-    keys_.append(key);
-    ++used_;
-  }
-  s.rec = r;
-}
-
-void GroupRecords::Grow(size_t slots) {
-  std::vector<Slot> old(slots);
-  old.swap(slots_);
-  for (const Slot& o : old) {
-    if (!o.used) continue;
-    const size_t mask = slots_.size() - 1;
-    size_t i = o.hash & mask;
-    while (slots_[i].used) i = (i + 1) & mask;
-    slots_[i] = o;
-  }
 }
 
 IngestProcessor::~IngestProcessor() = default;
@@ -283,7 +208,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
   store::WriteSet& writes = *group.writes;
   writes.Clear();
   auto& pending = group.records;
-  pending.Reserve(events.size());
+  pending.Reserve(events.size(), events.size() * 64);  // a source and a GUID take about 50 bytes
   std::vector<ViewUpdate::Op>& ops = group.update.ops;
   ops.reserve(events.size());
   uint64_t next_seq = in_flight ? in_flight->last_seq : store_.last_event_seq();
@@ -438,10 +363,10 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
       reject("not authorised: this record (source " + std::string(Clipped(env.source(), 40)) +
              ") was sent by another principal; only it may amend the record");
     };
-    if (const DecidedGroup::Record* held = pending.Find(key)) {
+    if (const GroupRecord* held = pending.Find(key)) {
       prior = Prior{held->rec, &ops[held->op].after, held->principal};
     } else {
-      const DecidedGroup::Record* in_flight_version = in_flight ? in_flight->records.Find(key) : nullptr;
+      const GroupRecord* in_flight_version = in_flight ? in_flight->records.Find(key) : nullptr;
       if (in_flight_version) {
         // The same bytes as the version in flight: a duplicate, as below,
         // without waiting (the version's sender is known).
@@ -528,7 +453,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
     if (stored) before = std::move(*stored);
     else if (prior) before = *prior->facts;
     ops.push_back({std::move(*facts), std::move(before)});
-    pending.Put(key, DecidedGroup::Record{rec, ops.size() - 1, events[i].principal});
+    pending.Put(key, GroupRecord{rec, ops.size() - 1, events[i].principal});
     if (prior) {
       ack.set_outcome(lscb::v1::AMENDED);
       ++delta.amended;

@@ -57,11 +57,11 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/boards.h"
 #include "core/clock.h"
+#include "core/key_table.h"
 #include "core/status.h"
 #include "hub/audit.h"
 #include "hub/indicator_view.h"
@@ -101,39 +101,12 @@ struct ViewUpdate {
   size_t size() const { return ops.size(); }
 };
 
-// The records a group writes: idempotency key -> the version it holds.
-// Keys are copied into one buffer and found through an open-addressing
-// table, so that a group, reserved for its size, allocates for its records
-// a few times in all rather than once per event.
-class GroupRecords {
- public:
-  struct Record {
-    store::IdempotencyRecord rec;
-    size_t op;                    // the view update whose `after` is that version
-    std::string_view principal;   // lives as long as the group's events
-  };
-  // Room for `n` records without growing.
-  void Reserve(size_t n);
-  // The record held for `key`, or null; valid until the next Put.
-  const Record* Find(std::string_view key) const;
-  // Holds `r` for `key`, replacing what was held.
-  void Put(std::string_view key, const Record& r);
-  size_t size() const { return used_; }
-
- private:
-  struct Slot {
-    uint64_t hash = 0;
-    uint32_t key_at = 0, key_size = 0;  // in keys_
-    bool used = false;
-    Record rec{};
-  };
-  // The slot holding `key`, or the free slot where it belongs.
-  size_t SlotOf(std::string_view key, uint64_t hash) const;
-  void Grow(size_t slots);
-
-  std::vector<Slot> slots_;  // a power of two in size, at most 3/4 used
-  std::string keys_;
-  size_t used_ = 0;
+// What a group holds for one of the records it writes: the version it
+// writes, keyed by idempotency key (DecidedGroup::records).
+struct GroupRecord {
+  store::IdempotencyRecord rec;
+  size_t op;                   // the view update whose `after` is that version
+  std::string_view principal;  // lives as long as the group's events
 };
 
 // A group decided and staged, not yet committed (IngestProcessor::Decide).
@@ -147,9 +120,9 @@ struct DecidedGroup {
   // The log's last seq and the last dead-letter id once it is committed.
   uint64_t last_seq = 0, last_dead_letter = 0;
   bool writes_links = false;  // it adds or removes linkage keys
-  // The records it writes.
-  using Record = GroupRecords::Record;
-  GroupRecords records;
+  // The records it writes, by idempotency key; reserved for the group's
+  // size, so that they cost a few allocations in all, not one per event.
+  KeyTable<GroupRecord> records;
   std::unique_ptr<store::WriteSet> writes;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/bytes.h"
+#include "core/key_table.h"
 
 namespace lscb::store {
 namespace {
@@ -99,91 +100,48 @@ void AppendJournalled(std::string& out, std::string_view key, std::string_view r
 // buffer of key bytes, about 100 bytes a record. Not thread-safe.
 class RecentKeys final {
  public:
-  RecentKeys() : slots_(1024, kEmpty) {}
-  size_t size() const { return entries_.size(); }
-  void Put(std::string_view key, const IdempotencyRecord& rec) {
-    if ((entries_.size() + 1) * 4 > slots_.size() * 3) Grow();
-    const uint64_t h = Hash(key);
-    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      uint32_t e = slots_[i];
-      if (e == kEmpty) {
-        slots_[i] = static_cast<uint32_t>(entries_.size());
-        entries_.push_back({h, bytes_.size(), static_cast<uint32_t>(key.size()), rec});
-        bytes_.append(key);
-        return;
-      }
-      if (entries_[e].hash == h && Key(e) == key) {
-        entries_[e].rec = rec;
-        return;
-      }
-    }
-  }
-  const IdempotencyRecord* Find(std::string_view key) const {
-    const uint64_t h = Hash(key);
-    for (size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-      uint32_t e = slots_[i];
-      if (e == kEmpty) return nullptr;
-      if (entries_[e].hash == h && Key(e) == key) return &entries_[e].rec;
-    }
-  }
+  size_t size() const { return table_.size(); }
+  void Put(std::string_view key, const IdempotencyRecord& rec) { table_.Put(key, rec); }
+  const IdempotencyRecord* Find(std::string_view key) const { return table_.Find(key); }
   // Calls fn(key, record) for every record, in key order.
   template <typename F>
   void ForEachInKeyOrder(F fn) const {
+    struct Item {
+      uint64_t next8;  // big-endian, so that integer order is byte order
+      std::string_view key;
+      const IdempotencyRecord* rec;
+    };
+    std::vector<Item> order;
+    order.reserve(table_.size());
+    table_.ForEach([&](std::string_view key, const IdempotencyRecord& rec) { order.push_back({0, key, &rec}); });
     // Sorted by the 8 bytes after the prefix all keys share (the sources
     // are few), so that most comparisons read no key.
-    size_t common = entries_.empty() ? 0 : Key(0).size();
-    for (uint32_t e = 1; e < entries_.size() && common > 0; ++e) {
-      std::string_view a = Key(0).substr(0, common), b = Key(e);
+    size_t common = order.empty() ? 0 : order[0].key.size();
+    for (size_t e = 1; e < order.size() && common > 0; ++e) {
+      std::string_view a = order[0].key.substr(0, common), b = order[e].key;
       size_t i = 0;
       while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
       common = i;
     }
-    struct Item {
-      uint64_t next8;  // big-endian, so that integer order is byte order
-      std::string_view key;
-      uint32_t entry;
-    };
-    std::vector<Item> order(entries_.size());
-    for (uint32_t e = 0; e < entries_.size(); ++e) {
-      std::string_view k = Key(e);
+    for (Item& it : order) {
       uint64_t v = 0;
-      for (size_t i = 0; i < 8; ++i) v = (v << 8) | (common + i < k.size() ? uint8_t(k[common + i]) : 0);
-      order[e] = {v, k, e};
+      for (size_t i = 0; i < 8; ++i) v = (v << 8) | (common + i < it.key.size() ? uint8_t(it.key[common + i]) : 0);
+      it.next8 = v;
     }
     std::sort(order.begin(), order.end(), [](const Item& a, const Item& b) {
       if (a.next8 != b.next8) return a.next8 < b.next8;
       return a.key < b.key;
     });
-    for (const Item& it : order) fn(it.key, entries_[it.entry].rec);
+    for (const Item& it : order) fn(it.key, *it.rec);
   }
+  // Calls fn(key) for every record.
   template <typename F>
   void ForEach(F fn) const {
-    for (uint32_t e = 0; e < entries_.size(); ++e) fn(Key(e));
+    table_.ForEach([&](std::string_view key, const IdempotencyRecord&) { fn(key); });
   }
 
  private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
-  struct Entry {
-    uint64_t hash;
-    size_t key_at;
-    uint32_t key_size;
-    IdempotencyRecord rec;
-  };
-  static uint64_t Hash(std::string_view key) { return std::hash<std::string_view>()(key); }
-  std::string_view Key(uint32_t e) const { return {bytes_.data() + entries_[e].key_at, entries_[e].key_size}; }
-  void Grow() {
-    std::vector<uint32_t> slots(slots_.size() * 2, kEmpty);
-    for (uint32_t e = 0; e < entries_.size(); ++e)
-      for (size_t i = entries_[e].hash & (slots.size() - 1);; i = (i + 1) & (slots.size() - 1))
-        if (slots[i] == kEmpty) {
-          slots[i] = e;
-          break;
-        }
-    slots_ = std::move(slots);
-  }
-  std::vector<uint32_t> slots_;
-  std::vector<Entry> entries_;
-  std::string bytes_;
+  KeyTable<IdempotencyRecord> table_{1024};
 };
 
 // A Bloom filter over the idempotency keys in the store, in front of the

@@ -45,19 +45,23 @@ void SetCurveClient(zmq::socket_t& s, const CurveClientKeys& keys) {
   s.set(zmq::sockopt::curve_secretkey, keys.secret_key);
 }
 
+// Reads the next message's frames into `parts` (emptied first), waiting up
+// to `timeout`; false when none came. Throws zmq::error_t.
+bool ReceiveParts(zmq::socket_t& s, Millis timeout, std::vector<zmq::message_t>& parts) {
+  // Try first and poll only when nothing is waiting: a busy socket costs one
+  // system call less per message.
+  parts.clear();
+  if (zmq::recv_multipart(s, std::back_inserter(parts), zmq::recv_flags::dontwait)) return true;
+  if (timeout.count() <= 0 || !PollIn(s, timeout)) return false;
+  parts.clear();
+  return zmq::recv_multipart(s, std::back_inserter(parts), zmq::recv_flags::dontwait).has_value();
+}
+
 Result<std::optional<Frames>> ReceiveFrames(zmq::socket_t& s, Millis timeout, std::string* peer,
                                             const std::string& what, std::string* user_id = nullptr) {
   try {
-    // Try first and poll only when nothing is waiting: a busy socket costs one
-    // system call less per message.
     std::vector<zmq::message_t> parts;
-    auto n = zmq::recv_multipart(s, std::back_inserter(parts), zmq::recv_flags::dontwait);
-    if (!n) {
-      if (timeout.count() <= 0 || !PollIn(s, timeout)) return std::optional<Frames>();
-      parts.clear();
-      n = zmq::recv_multipart(s, std::back_inserter(parts), zmq::recv_flags::dontwait);
-      if (!n) return std::optional<Frames>();
-    }
+    if (!ReceiveParts(s, timeout, parts)) return std::optional<Frames>();
     Frames frames;
     size_t first = 0;
     if (peer) {
@@ -131,15 +135,7 @@ Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout,
 Result<bool> Server::ReceiveInto(FrameBuffer& out, std::string& peer, Millis timeout, std::string* user_id) {
   try {
     auto& parts = impl_->parts;
-    parts.clear();
-    auto n = zmq::recv_multipart(impl_->socket, std::back_inserter(parts), zmq::recv_flags::dontwait);
-    if (!n) {
-      if (timeout.count() <= 0 || !PollIn(impl_->socket, timeout)) return false;
-      parts.clear();
-      n = zmq::recv_multipart(impl_->socket, std::back_inserter(parts), zmq::recv_flags::dontwait);
-      if (!n) return false;
-    }
-    if (parts.empty()) return false;
+    if (!ReceiveParts(impl_->socket, timeout, parts) || parts.empty()) return false;
     peer.assign(parts[0].data<char>(), parts[0].size());
     // The routing id frame is made by the ROUTER and carries no properties;
     // the peer's frames do.

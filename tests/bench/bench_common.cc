@@ -172,7 +172,7 @@ EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed, Mix mix)
     std::snprintf(ons, sizeof ons, "E090000%02d", b + 1);
     e.Clear();
     e.set_schema_version(1);
-    std::string source = agency == "police" ? "police" : agency;
+    std::string source = agency;  // police:central, csc:<borough>, health:<borough>
     source += ':';
     source += agency == "police" ? "central" : ons;
     e.set_source(source);
