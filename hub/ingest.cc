@@ -33,6 +33,9 @@ struct Prior {
 // Text from a sender for the audit log: at most `n` bytes.
 std::string_view Clipped(const std::string& s, size_t n = 128) { return std::string_view(s).substr(0, n); }
 
+// The store keeps the linkage index by (group, board, token).
+static_assert(LinkKey::kPrefix == store::kLinkPrefixBytes);
+
 // A key of `g`, `board` and `token`, the rest zero: with a time written
 // after the prefix, the first key of that token at that time.
 LinkKey LinkKeyPrefix(LinkGroup g, uint16_t board, const ChildKey& token) {

@@ -3,7 +3,9 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
@@ -292,7 +294,17 @@ class RocksLinkCursor final : public LinkCursor {
       : db_(db), cf_(cf), dir_(dir) {}
   Status Scan(std::string_view from, std::string_view to,
               const std::function<bool(std::string_view)>& fn) override {
-    if (!it_) it_.reset(db_->NewIterator(rocksdb::ReadOptions(), cf_));
+    if (from.size() < kLinkPrefixBytes || to.size() < kLinkPrefixBytes ||
+        from.substr(0, kLinkPrefixBytes) != to.substr(0, kLinkPrefixBytes))
+      return Status::InvalidArgument("a linkage index scan must stay within one prefix of " +
+                                     std::to_string(kLinkPrefixBytes) + " bytes");
+    if (!it_) {
+      // Seeks by prefix: the iterator looks only where the seek key's
+      // prefix is kept, and ends where that prefix ends.
+      rocksdb::ReadOptions ro;
+      ro.prefix_same_as_start = true;
+      it_.reset(db_->NewIterator(ro, cf_));
+    }
     const rocksdb::Slice end(to.data(), to.size());
     for (it_->Seek(rocksdb::Slice(from.data(), from.size())); it_->Valid() && it_->key().compare(end) < 0; it_->Next())
       if (!fn(std::string_view(it_->key().data(), it_->key().size()))) return Status::Ok();
@@ -534,8 +546,10 @@ class RocksStore final : public Store {
 
   Status ScanAll(
       const std::function<bool(std::string_view, std::string_view, std::string_view)>& fn) override {
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;  // across the linkage family's prefixes too
     for (auto* h : handles_) {
-      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), h));
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, h));
       for (it->SeekToFirst(); it->Valid(); it->Next())
         if (!fn(h->GetName(), std::string_view(it->key().data(), it->key().size()),
                 std::string_view(it->value().data(), it->value().size())))
@@ -632,8 +646,13 @@ class RocksStore final : public Store {
     for (auto* h : handles_) {
       uint64_t v = 0;
       if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveSstFilesSize, &v)) st.live_bytes += v;
-      if (db_->GetIntProperty(h, rocksdb::DB::Properties::kCurSizeAllMemTables, &v)) st.live_bytes += v;
+      if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveBlobFileSize, &v)) st.live_bytes += v;
     }
+    // What the memtables hold is in the write-ahead log (their memory is
+    // not: the linkage family's reserves its hash table up front).
+    rocksdb::VectorLogPtr wal;
+    if (db_->GetSortedWalFiles(wal).ok())
+      for (const auto& f : wal) st.live_bytes += f->SizeFileBytes();
     return st;
   }
 
@@ -873,9 +892,29 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   checkpoint_options.enable_blob_files = true;
   checkpoint_options.min_blob_size = 4096;
   checkpoint_options.enable_blob_garbage_collection = true;
+  // The linkage index is read only by prefix (LinkCursor). Its keys come in
+  // random order, several per linkable event, and most scans are of a
+  // token it does not hold: in a skip list over all keys each insert and
+  // seek is a walk through memory that is not in cache. A hash table of
+  // prefixes, each with a short sorted list, makes both about one look-up,
+  // and a prefix filter in each table file lets a scan skip the files
+  // without that prefix. Such a memtable takes its inserts one writer at a
+  // time (allow_concurrent_memtable_write), as the hub commits from one
+  // thread anyway.
+  rocksdb::ColumnFamilyOptions linkage_options;
+  {
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    table.whole_key_filtering = false;
+    linkage_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    linkage_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(kLinkPrefixBytes));
+    linkage_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
+  }
+  db_options.allow_concurrent_memtable_write = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {kMetaCf, cf_options(false)},      {kEventsCf, cf_options(false)}, {kIdemCf, cf_options(true)},
-      {kDeadCf, cf_options(false)},      {kCheckpointCf, checkpoint_options}, {kLinkageCf, cf_options(false)},
+      {kDeadCf, cf_options(false)},      {kCheckpointCf, checkpoint_options}, {kLinkageCf, linkage_options},
       {kJournalCf, cf_options(false)},
   };
   // The audit family is opened when the store has one (it is created by

@@ -12,7 +12,8 @@
 //   dead_letters  id (8 bytes, big-endian) -> lscb.v1.DeadLetter
 //   checkpoints   name -> opaque blob
 //   linkage       an index key chosen by the hub (token x kind x board x
-//                 time) -> empty; scanned by range
+//                 time) -> empty; scanned by range within one prefix (its
+//                 first kLinkPrefixBytes bytes, see LinkCursor)
 //   audit         a time-ordered key chosen by the hub (hub/audit.h) -> an
 //                 audit record; created by the first audit write, so that
 //                 a store that never had one keeps its earlier layout
@@ -103,7 +104,8 @@ class WriteSet final {
 };
 
 struct StoreStats {
-  uint64_t live_bytes = 0;  // SST files plus memtables, approximately
+  // Bytes on disk: the table and blob files in use and the write-ahead log.
+  uint64_t live_bytes = 0;
   uint64_t first_event_seq = 1;
   uint64_t last_event_seq = 0;
   uint64_t last_dead_letter_id = 0;
@@ -117,6 +119,13 @@ struct StoreStats {
   uint64_t idempotency_files_written = 0;
 };
 
+// The linkage index is kept by prefix: a key's first kLinkPrefixBytes bytes
+// (the whole key when shorter). Keys of one prefix are held together, in a
+// hash table in memory and under a prefix filter in table files, so adding
+// a key and scanning one prefix cost about the same however many prefixes
+// the index holds, and a scan of a prefix the index lacks reads nothing.
+inline constexpr size_t kLinkPrefixBytes = 19;
+
 // Reads the linkage index through one iterator, made at its first Scan: its
 // scans see what was committed before that and nothing committed after, so
 // make it once the commits it must see are done. One cursor for the scans
@@ -125,7 +134,8 @@ class LinkCursor {
  public:
   virtual ~LinkCursor() = default;
   // Calls `fn` for each linkage key in [from, to) in order until it returns
-  // false.
+  // false. `from` and `to` must share their first kLinkPrefixBytes bytes
+  // (InvalidArgument otherwise): a scan stays within one prefix.
   virtual Status Scan(std::string_view from, std::string_view to,
                       const std::function<bool(std::string_view key)>& fn) = 0;
 };

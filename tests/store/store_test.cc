@@ -211,15 +211,22 @@ TEST(Store, JournalledRecordsAreReadBackWithoutACleanClose) {
   }
 }
 
-// A cursor scans [from, to) in key order, several times, and reads the
-// linkage index as it was at its first scan.
+// A linkage key: `prefix` repeated to fill the prefix, then `rest`.
+std::string Link(char prefix, std::string_view rest = {}) {
+  return std::string(kLinkPrefixBytes, prefix) + std::string(rest);
+}
+
+// A cursor scans [from, to) within one prefix in key order, several times,
+// and reads the linkage index as it was at its first scan.
 TEST(Store, ALinkCursorScansRangesOfTheIndexAsItWasAtItsFirstScan) {
   lscb::testing::TempDir dir;
   auto s = Store::Open(dir.path(), {});
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   auto& store = *s.value();
   WriteSet w;
-  for (const char* k : {"a1", "a3", "b1", "b2", "c1", "\xff" "1"}) w.PutLinkKey(k);
+  for (const std::string& k : {Link('a', "1"), Link('a', "3"), Link('b', "1"), Link('b', "2"), Link('c', "1"),
+                               Link('c', "\xff" "1"), Link('d')})
+    w.PutLinkKey(k);
   ASSERT_TRUE(store.Commit(w).ok());
 
   auto scan = [](LinkCursor& c, std::string_view from, std::string_view to, size_t stop_after = 100) {
@@ -232,20 +239,80 @@ TEST(Store, ALinkCursorScansRangesOfTheIndexAsItWasAtItsFirstScan) {
     return keys;
   };
   auto cursor = store.NewLinkCursor();
-  EXPECT_EQ(scan(*cursor, "b", "c"), (std::vector<std::string>{"b1", "b2"}));
+  EXPECT_EQ(scan(*cursor, Link('b'), Link('b', "\xff")), (std::vector<std::string>{Link('b', "1"), Link('b', "2")}));
   // Committed after the first scan: not seen by this cursor.
   WriteSet later;
-  later.PutLinkKey("a2");
-  later.DeleteLinkKey("b1");
+  later.PutLinkKey(Link('a', "2"));
+  later.DeleteLinkKey(Link('b', "1"));
   ASSERT_TRUE(store.Commit(later).ok());
-  EXPECT_EQ(scan(*cursor, "a", "b"), (std::vector<std::string>{"a1", "a3"}));
-  EXPECT_EQ(scan(*cursor, "b", "b2"), (std::vector<std::string>{"b1"}));
-  EXPECT_EQ(scan(*cursor, "a", "z", 2), (std::vector<std::string>{"a1", "a3"}));  // fn stops it
-  EXPECT_EQ(scan(*cursor, "c", "\xff" "2"), (std::vector<std::string>{"c1", "\xff" "1"}));  // bytes compare unsigned
-  EXPECT_TRUE(scan(*cursor, "d", "e").empty());
+  EXPECT_EQ(scan(*cursor, Link('a'), Link('a', "\xff")), (std::vector<std::string>{Link('a', "1"), Link('a', "3")}));
+  EXPECT_EQ(scan(*cursor, Link('b'), Link('b', "2")), (std::vector<std::string>{Link('b', "1")}));
+  EXPECT_EQ(scan(*cursor, Link('a', "2"), Link('a', "4")), (std::vector<std::string>{Link('a', "3")}));
+  EXPECT_EQ(scan(*cursor, Link('a'), Link('a', "\xff"), 1), (std::vector<std::string>{Link('a', "1")}));  // fn stops it
+  EXPECT_EQ(scan(*cursor, Link('c'), Link('c', "\xff" "2")),
+            (std::vector<std::string>{Link('c', "1"), Link('c', "\xff" "1")}));  // bytes compare unsigned
+  EXPECT_EQ(scan(*cursor, Link('d'), Link('d', "\xff")), (std::vector<std::string>{Link('d')}));
+  EXPECT_TRUE(scan(*cursor, Link('e'), Link('e', "\xff")).empty());
   // A new cursor sees both commits.
   auto fresh = store.NewLinkCursor();
-  EXPECT_EQ(scan(*fresh, "a", "c"), (std::vector<std::string>{"a1", "a2", "a3", "b2"}));
+  EXPECT_EQ(scan(*fresh, Link('a'), Link('a', "\xff")),
+            (std::vector<std::string>{Link('a', "1"), Link('a', "2"), Link('a', "3")}));
+  EXPECT_EQ(scan(*fresh, Link('b'), Link('b', "\xff")), (std::vector<std::string>{Link('b', "2")}));
+}
+
+// A scan never crosses from one prefix into another: asked to, it fails.
+TEST(Store, ALinkCursorRefusesAScanAcrossPrefixes) {
+  lscb::testing::TempDir dir;
+  auto s = Store::Open(dir.path(), {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  WriteSet w;
+  w.PutLinkKey(Link('a', "1"));
+  w.PutLinkKey(Link('b', "1"));
+  ASSERT_TRUE((*s)->Commit(w).ok());
+  auto cursor = (*s)->NewLinkCursor();
+  size_t seen = 0;
+  auto count = [&](std::string_view) { return ++seen, true; };
+  EXPECT_TRUE(cursor->Scan(Link('a'), Link('c'), count).IsInvalidArgument());
+  EXPECT_TRUE(cursor->Scan("a", "b", count).IsInvalidArgument());
+  EXPECT_EQ(seen, 0u);
+}
+
+// The index reads the same from table files (a checkpoint flushes the
+// memtables into them) as from memory, and after a restart.
+TEST(Store, TheLinkageIndexReadsTheSameFromTableFiles) {
+  lscb::testing::TempDir dir;
+  const std::string copy = dir.path() + "/copy";
+  std::vector<std::string> keys;
+  {
+    auto s = Store::Open(dir.path() + "/store", {});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    WriteSet w;
+    for (int p = 0; p < 200; p += 2)
+      for (int t = 0; t < 3; ++t) keys.push_back(Link(static_cast<char>(p), std::string(1, static_cast<char>('0' + t))));
+    for (const auto& k : keys) w.PutLinkKey(k);
+    ASSERT_TRUE((*s)->Commit(w).ok());
+    ASSERT_TRUE((*s)->CreateCheckpoint(copy).ok());
+  }
+  for (const std::string& where : {copy, dir.path() + "/store"}) {
+    auto s = Store::Open(where, {});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    auto cursor = (*s)->NewLinkCursor();
+    std::vector<std::string> seen;
+    for (int p = 0; p < 200; ++p) {
+      Status st = cursor->Scan(Link(static_cast<char>(p)), Link(static_cast<char>(p), "\xff"), [&](std::string_view k) {
+        seen.emplace_back(k);
+        return true;
+      });
+      ASSERT_TRUE(st.ok()) << st.ToString();
+    }
+    EXPECT_EQ(seen, keys) << where;
+    size_t linkage = 0;
+    ASSERT_TRUE((*s)->ScanAll([&](std::string_view family, std::string_view, std::string_view) {
+      linkage += family == "linkage";
+      return true;
+    }).ok());
+    EXPECT_EQ(linkage, keys.size()) << where;
+  }
 }
 
 TEST(Store, AFailedCommitWritesNothing) {
