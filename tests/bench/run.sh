@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The ingest benchmark, side by side with NATS JetStream, on this machine.
 #
-#   tests/bench/run.sh [--reps N] [--quick]
+#   tests/bench/run.sh [--reps N] [--quick] [--mix csc|all]
 #
 # Installs what it needs when missing (the project's Debian packages,
 # nats-server, libnats-dev), builds Release into build-bench/ (only the hub
@@ -16,7 +16,10 @@
 #   latency-20k-feed  lscb-hub alone, the same with a live-feed subscriber to
 #                   every topic (the hub computes only topics someone wants)
 #
-# and prints a markdown table of the medians with the ratios. Every server
+# and prints a markdown table of the medians with the ratios. The events are
+# children's services' (--mix csc, the default) or also the police's and
+# A&E's (--mix all: missing episodes, domestic abuse and injuries, which the
+# hub links), the same for both systems. Every server
 # listens on 127.0.0.1 only and is stopped at the end of its run; every run
 # is bounded in events and time. Raw JSON lines: build-bench/bench-results.jsonl.
 # Settings (environment): BENCH_EVENTS (throughput events, default 200000),
@@ -31,12 +34,14 @@ cd "$ROOT"
 
 REPS=3
 QUICK=0
+MIX=csc
 while (($#)); do
   case "$1" in
     --reps) REPS="$2"; shift 2 ;;
     --quick) QUICK=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--reps N] [--quick]" >&2; exit 2 ;;
+    --mix) MIX="$2"; shift 2 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--reps N] [--quick] [--mix csc|all]" >&2; exit 2 ;;
   esac
 done
 
@@ -103,19 +108,19 @@ run() {  # run LABEL COMMAND...: one JSON line into $OUT, a short line on stderr
   echo "  $label: $(echo "$line" | grep -o '"system":"[^"]*"') $(echo "$line" | grep -o '"\(events\|msgs\)_per_s":[0-9.]*') $(echo "$line" | grep -o '"p99_ms":[0-9.]*')" >&2
 }
 
-hub_tp()   { run throughput "$BENCH" ingest --hub-bin "$HUB" --events "$EVENTS" --resend 0.1 \
+hub_tp()   { run throughput "$BENCH" ingest --mix "$MIX" --hub-bin "$HUB" --events "$EVENTS" --resend 0.1 \
                --connections "$HUB_P" --window "$HUB_W" --batch "$HUB_B"; }
-js_tp()    { run throughput "$NATS" --nats-server "$NATS_SERVER" --events "$EVENTS" --resend 0.1 \
+js_tp()    { run throughput "$NATS" --mix "$MIX" --nats-server "$NATS_SERVER" --events "$EVENTS" --resend 0.1 \
                --mode async --max-pending 4000; }
-hub_one()  { run one-in-flight "$BENCH" ingest --hub-bin "$HUB" --events "$RTT_EVENTS" --resend 0.1 \
+hub_one()  { run one-in-flight "$BENCH" ingest --mix "$MIX" --hub-bin "$HUB" --events "$RTT_EVENTS" --resend 0.1 \
                --connections 1 --window 1 --batch 1; }
-js_one()   { run one-in-flight "$NATS" --nats-server "$NATS_SERVER" --events "$RTT_EVENTS" --resend 0.1 --mode sync; }
+js_one()   { run one-in-flight "$NATS" --mix "$MIX" --nats-server "$NATS_SERVER" --events "$RTT_EVENTS" --resend 0.1 --mode sync; }
 zmq_one()  { run one-in-flight "$BENCH" zmq-rtt --messages "$RTT_EVENTS" --window 1 --bytes 300; }
-hub_rate() { run latency-20k "$BENCH" ingest --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
+hub_rate() { run latency-20k "$BENCH" ingest --mix "$MIX" --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
                --connections "$HUB_RATE_P" --window 1000 --batch "$HUB_RATE_B" --rate "$RATE"; }
-hub_feed() { run latency-20k-feed "$BENCH" ingest --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
+hub_feed() { run latency-20k-feed "$BENCH" ingest --mix "$MIX" --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
                --connections "$HUB_RATE_P" --window 1000 --batch "$HUB_RATE_B" --rate "$RATE" --subscribe; }
-js_rate()  { run latency-20k "$NATS" --nats-server "$NATS_SERVER" --events "$RATE_EVENTS" --resend 0.1 \
+js_rate()  { run latency-20k "$NATS" --mix "$MIX" --nats-server "$NATS_SERVER" --events "$RATE_EVENTS" --resend 0.1 \
                --mode async --max-pending 4000 --rate "$RATE"; }
 
 start=$(date +%s)
@@ -131,6 +136,6 @@ echo "done in $(($(date +%s) - start)) s" >&2
 
 echo
 echo "Machine: $(nproc) cores, $(free -h | awk '/^Mem:/ {print $2}') memory, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-echo "Medians of $REPS run(s); events of ~300 B; hub and JetStream stores on $(df -P "${TMPDIR:-/tmp}" | awk 'NR==2 {print $1}')."
+echo "Medians of $REPS run(s); events of ~300 B, mix $MIX; hub and JetStream stores on $(df -P "${TMPDIR:-/tmp}" | awk 'NR==2 {print $1}')."
 echo
 "$BENCH" report "$OUT"
