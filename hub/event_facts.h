@@ -87,6 +87,10 @@ int64_t LinkWindow(const Definitions& d, LinkGroup g);
 // Missing episodes and domestic abuse link within a board; an injury links
 // an A&E attendance (board of residence) with a police crime anywhere.
 inline bool LinksWithinBoard(LinkGroup g) { return g != LinkGroup::kInjury; }
+// Whether a report of `g` that matches a record already held is MERGED
+// (counted once): missing episodes and domestic abuse. Injuries are linked
+// only to compare the police's and A&E's accounts, and both are counted.
+inline bool MergesWhenLinked(LinkGroup g) { return g == LinkGroup::kMissing || g == LinkGroup::kDomesticAbuse; }
 
 // Checks an envelope against the schema and the domain rules. On failure the
 // message is the reason given in the REJECTED ack (no identifiers in it).

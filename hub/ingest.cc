@@ -58,7 +58,7 @@ void SetTime(LinkKey& k, int64_t t) {
 LinkKeyList LinkKeys(const EventFacts& e) {
   LinkKeyList keys;
   LinkGroup g = LinkGroupOf(e);
-  if (g == LinkGroup::kNone) return keys;
+  if (!MergesWhenLinked(g)) return keys;
   for (const ChildKey& t : e.tokens) {
     LinkKey k = LinkKeyPrefix(g, e.board, t);
     SetTime(k, e.occurred_at);
@@ -234,7 +234,7 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
   // Does `e` report an incident already held by another record?
   auto links_to_another = [&](const EventFacts& e) -> Result<bool> {
     LinkGroup g = LinkGroupOf(e);
-    if (g != LinkGroup::kMissing && g != LinkGroup::kDomesticAbuse) return false;
+    if (!MergesWhenLinked(g)) return false;
     if (in_flight && in_flight->writes_links) {
       Status s = settle();
       if (!s.ok()) return s;

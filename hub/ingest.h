@@ -10,7 +10,8 @@
 // record (a missing episode or a child's domestic-abuse involvement with a
 // shared child token, the same board and a start within the definitions'
 // window) is MERGED: counted once. Matching reads the store's linkage index
-// (group x board x token x time), written in the same batch as the event.
+// (group x board x token x time) of the groups that merge, written in the
+// same batch as the event.
 //
 // Retention: when the held version of a record was removed from the log
 // (Store::RemoveEventsBefore), the same bytes again are a DUPLICATE and other
@@ -243,7 +244,9 @@ struct LinkKey {
 };
 
 // The linkage index keys of an event, one per child token (so at most
-// TokenList::kMaxTokens); none when the event is not linkable.
+// TokenList::kMaxTokens), when its group merges (MergesWhenLinked): the
+// index serves only the decision to merge. None for other events, injuries
+// included (the view links those in memory).
 class LinkKeyList {
  public:
   void push_back(const LinkKey& k) { keys_[size_++] = k; }

@@ -52,8 +52,9 @@ Status UpgradeStore(store::Store& store, const BoardRegistry& boards) {
   if (found >= store::kSchemaVersion) return Status::Ok();
   spdlog::info("upgrading the store in {} from schema {} to {}", store.dir(), found, store::kSchemaVersion);
   if (found < 2) {
-    // v2 adds the linkage index: one key per child token of every linkable
-    // event that is the current version of its record.
+    // v2 adds the linkage index: one key per child token of every event
+    // that merges when linked (LinkKeys) and is the current version of its
+    // record.
     std::set<uint64_t> replaced;
     lscb::v1::LogEntry entry;
     Status s = store.ScanEvents(1, [&](uint64_t, std::string_view raw) {

@@ -270,6 +270,44 @@ TEST_F(MergeIngestTest, TheSecondReportIsMergedInEitherOrderAndAfterARestart) {
   EXPECT_EQ(Episodes(), "3");
 }
 
+// The linkage index holds the reports that merge (missing episodes,
+// domestic abuse), not injuries, which the view links in memory: an
+// accidental A&E injury and a police assault on the same child are still a
+// conflict, after a restart too.
+TEST_F(MergeIngestTest, OnlyReportsThatMergeAreKeptInTheLinkageIndex) {
+  auto linkage_keys = [&] {
+    size_t n = 0;
+    EXPECT_TRUE(store_->ScanAll([&](std::string_view family, std::string_view, std::string_view) {
+                         n += family == "linkage";
+                         return true;
+                       }).ok());
+    return n;
+  };
+  EXPECT_EQ(Send({.kind = "health.ae_attendance", .board = kHackney, .record_id = "A1", .when = "2007-11-02T01:30",
+                  .child = "k", .age = 15, .label = "sharp", .token = "nhs", .intent = "accidental"}),
+            lscb::v1::ACCEPTED);
+  EXPECT_EQ(Send({.kind = "police.child_injury_crime", .board = kGreenwich, .record_id = "X1",
+                  .when = "2007-11-01T23:50", .child = "k", .age = 15, .agency = "police", .token = "nhs",
+                  .crime_class = "assault"}),
+            lscb::v1::ACCEPTED);
+  EXPECT_EQ(linkage_keys(), 0u);
+  auto conflict = [&] {
+    auto snap = view_->Query(kHackney, *ParsePeriod("2007-11"));
+    for (const auto& c : snap.cells())
+      if (c.indicator() == "DQ_INTENT_CONFLICT" && c.age_band() == "all") return c.count();
+    return int64_t{0};
+  };
+  EXPECT_EQ(conflict(), 1);
+  EXPECT_EQ(Send({.kind = "police.domestic_abuse", .record_id = "D1", .when = "2007-10-05T01:00", .child = "k",
+                  .age = 14, .label = "present", .agency = "police", .token = "nhs"}),
+            lscb::v1::ACCEPTED);
+  for (const auto& e : OneEpisodeTwoAgencies()) Send(e);
+  EXPECT_EQ(linkage_keys(), 3u);  // one token each
+  Open();
+  EXPECT_EQ(conflict(), 1);
+  EXPECT_EQ(Episodes(), "1");
+}
+
 TEST_F(MergeIngestTest, AnOlderRevisionOfAReturnChangesNothing) {
   EventSpec r{.kind = "return", .record_id = "k", .indicator = "CSC_S47", .period = "2007-Q3", .value = 5,
               .revision = 2};
