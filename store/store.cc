@@ -643,16 +643,25 @@ class RocksStore final : public Store {
       st.idempotency_journalled = active_->size() + (frozen_ ? frozen_->size() : 0);
     }
     st.idempotency_files_written = files_written_.load(std::memory_order_relaxed);
-    for (auto* h : handles_) {
+    std::vector<rocksdb::ColumnFamilyHandle*> families = handles_;
+    if (auto audit = AuditFamily(false); audit.ok() && *audit) families.push_back(*audit);
+    for (auto* h : families) {
       uint64_t v = 0;
       if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveSstFilesSize, &v)) st.live_bytes += v;
       if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveBlobFileSize, &v)) st.live_bytes += v;
     }
     // What the memtables hold is in the write-ahead log (their memory is
-    // not: the linkage family's reserves its hash table up front).
-    rocksdb::VectorLogPtr wal;
-    if (db_->GetSortedWalFiles(wal).ok())
-      for (const auto& f : wal) st.live_bytes += f->SizeFileBytes();
+    // not: the linkage family's reserves its hash table up front). Listed
+    // from the folder: RocksDB's own listing of its log files takes the
+    // database's lock and may delete obsolete files on this thread.
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(dir_, ec)) {
+      std::error_code fe;
+      if (f.path().extension() == ".log" && f.is_regular_file(fe)) {
+        const auto n = f.file_size(fe);
+        if (!fe) st.live_bytes += n;
+      }
+    }
     return st;
   }
 
@@ -898,9 +907,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   // seek is a walk through memory that is not in cache. A hash table of
   // prefixes, each with a short sorted list, makes both about one look-up,
   // and a prefix filter in each table file lets a scan skip the files
-  // without that prefix. Such a memtable takes its inserts one writer at a
-  // time (allow_concurrent_memtable_write), as the hub commits from one
-  // thread anyway.
+  // without that prefix. Such a memtable cannot take inserts from several
+  // writers at once, so RocksDB requires allow_concurrent_memtable_write
+  // off for the whole database: the batches of concurrent writers (events
+  // from the committing thread, audit records and checkpoints from others)
+  // are then applied to the memtables one after the other by the leader of
+  // their write group. The hub commits events from one thread, so this costs
+  // it little.
   rocksdb::ColumnFamilyOptions linkage_options;
   {
     rocksdb::BlockBasedTableOptions table;

@@ -11,9 +11,9 @@
 //                 commit not yet in the idempotency family (see below)
 //   dead_letters  id (8 bytes, big-endian) -> lscb.v1.DeadLetter
 //   checkpoints   name -> opaque blob
-//   linkage       an index key chosen by the hub (token x kind x board x
-//                 time) -> empty; scanned by range within one prefix (its
-//                 first kLinkPrefixBytes bytes, see LinkCursor)
+//   linkage       an index key chosen by the hub (link group, board, token,
+//                 time, record) -> empty; scanned by range within one
+//                 prefix (its first kLinkPrefixBytes bytes, see LinkCursor)
 //   audit         a time-ordered key chosen by the hub (hub/audit.h) -> an
 //                 audit record; created by the first audit write, so that
 //                 a store that never had one keeps its earlier layout
@@ -104,7 +104,8 @@ class WriteSet final {
 };
 
 struct StoreStats {
-  // Bytes on disk: the table and blob files in use and the write-ahead log.
+  // Bytes on disk: the table and blob files in use (every family's) and
+  // the write-ahead log.
   uint64_t live_bytes = 0;
   uint64_t first_event_seq = 1;
   uint64_t last_event_seq = 0;
@@ -123,7 +124,9 @@ struct StoreStats {
 // (the whole key when shorter). Keys of one prefix are held together, in a
 // hash table in memory and under a prefix filter in table files, so adding
 // a key and scanning one prefix cost about the same however many prefixes
-// the index holds, and a scan of a prefix the index lacks reads nothing.
+// the index holds, and a scan of a prefix the index lacks seldom reads a
+// table file (one a Bloom filter lets through, or one written by a build
+// before prefixes, which has no such filter).
 inline constexpr size_t kLinkPrefixBytes = 19;
 
 // Reads the linkage index through one iterator, made at its first Scan: its

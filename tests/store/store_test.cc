@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "testing/temp_dir.h"
@@ -211,6 +213,23 @@ TEST(Store, JournalledRecordsAreReadBackWithoutACleanClose) {
   }
 }
 
+// Opens the store in `dir` with RocksDB alone and default options, as
+// another build or tool would, and calls fn with it and its families in the
+// store's order.
+void WithRocksDb(const std::string& dir,
+                 const std::function<void(rocksdb::DB&, const std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* n : {"default", "events", "idempotency", "dead_letters", "checkpoints", "linkage",
+                        "idempotency_journal"})
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> h;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir, cfs, &h, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  fn(*db, h);
+  for (auto* x : h) db->DestroyColumnFamilyHandle(x);
+}
+
 // A linkage key: `prefix` repeated to fill the prefix, then `rest`.
 std::string Link(char prefix, std::string_view rest = {}) {
   return std::string(kLinkPrefixBytes, prefix) + std::string(rest);
@@ -313,6 +332,88 @@ TEST(Store, TheLinkageIndexReadsTheSameFromTableFiles) {
     }).ok());
     EXPECT_EQ(linkage, keys.size()) << where;
   }
+}
+
+// Many prefixes (so that the memtable's hash buckets are shared), some keys
+// in table files and some, with deletions of older ones, in memory: one
+// cursor reads each prefix as a sorted set of its keys would. The store's
+// size on disk counts what is in memory too (through the log).
+TEST(Store, ManyPrefixesInMemoryAndInTableFilesReadAsOneIndex) {
+  lscb::testing::TempDir dir;
+  auto s = Store::Open(dir.path() + "/store", {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  Store& store = **s;
+  std::mt19937_64 rng(7);
+  std::vector<std::string> prefixes(20000);
+  for (auto& p : prefixes) {
+    p.resize(kLinkPrefixBytes);
+    for (auto& c : p) c = static_cast<char>(rng());
+  }
+  std::map<std::string, std::set<std::string>> model;
+  auto put = [&](WriteSet& w, size_t i, char suffix) {
+    std::string k = prefixes[i] + std::string(1, suffix);
+    w.PutLinkKey(k);
+    model[prefixes[i]].insert(k);
+  };
+  WriteSet first;
+  for (size_t i = 0; i < prefixes.size(); ++i) put(first, i, static_cast<char>('a' + rng() % 3));
+  ASSERT_TRUE(store.Commit(first).ok());
+  const uint64_t before = store.Stats().live_bytes;
+  ASSERT_TRUE(store.CreateCheckpoint(dir.path() + "/copy").ok());  // flushes the memtables to table files
+  WriteSet second;
+  for (size_t i = 0; i < prefixes.size(); i += 2) put(second, i, static_cast<char>('a' + rng() % 3));
+  for (size_t i = 0; i < prefixes.size(); i += 7) {
+    auto& keys = model[prefixes[i]];
+    second.DeleteLinkKey(*keys.begin());
+    keys.erase(keys.begin());
+  }
+  ASSERT_TRUE(store.Commit(second).ok());
+  EXPECT_GT(store.Stats().live_bytes, before / 2);
+  EXPECT_GT(before, prefixes.size() * kLinkPrefixBytes);  // in the log, before the flush
+
+  auto cursor = store.NewLinkCursor();
+  size_t mismatched = 0;
+  for (const auto& p : prefixes) {
+    std::vector<std::string> seen;
+    ASSERT_TRUE(cursor->Scan(p, p + "\xff", [&](std::string_view k) {
+                        seen.emplace_back(k);
+                        return true;
+                      }).ok());
+    const auto& want = model[p];
+    mismatched += seen != std::vector<std::string>(want.begin(), want.end());
+  }
+  EXPECT_EQ(mismatched, 0u);
+}
+
+// A store whose linkage family was written without prefixes (by an earlier
+// build: a skip list over all keys, table files with no prefix filter)
+// reads the same, from its table files and from its write-ahead log.
+TEST(Store, ALinkageIndexWrittenWithoutPrefixesReadsTheSame) {
+  lscb::testing::TempDir dir;
+  { ASSERT_TRUE(Store::Open(dir.path(), {}).ok()); }
+  WithRocksDb(dir.path(), [](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    for (const std::string& k : {Link('a', "1"), Link('b', "1"), Link('b', "3")})
+      ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[5], k, "").ok());
+    ASSERT_TRUE(db.Flush(rocksdb::FlushOptions(), h[5]).ok());  // into a table file
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[5], Link('b', "2"), "").ok());  // left in the log
+  });
+  auto s = Store::Open(dir.path(), {});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  WriteSet w;
+  w.PutLinkKey(Link('b', "4"));
+  ASSERT_TRUE((*s)->Commit(w).ok());
+  auto cursor = (*s)->NewLinkCursor();
+  auto scan = [&](char prefix) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(cursor->Scan(Link(prefix), Link(prefix, "\xff"), [&](std::string_view k) {
+                        keys.emplace_back(k);
+                        return true;
+                      }).ok());
+    return keys;
+  };
+  EXPECT_EQ(scan('b'), (std::vector<std::string>{Link('b', "1"), Link('b', "2"), Link('b', "3"), Link('b', "4")}));
+  EXPECT_EQ(scan('a'), (std::vector<std::string>{Link('a', "1")}));
+  EXPECT_TRUE(scan('c').empty());
 }
 
 TEST(Store, AFailedCommitWritesNothing) {
@@ -426,20 +527,10 @@ TEST(Store, RefusesAFolderInUse) {
 TEST(Store, RefusesAStoreFromANewerSchema) {
   lscb::testing::TempDir dir;
   { ASSERT_TRUE(Store::Open(dir.path(), {}).ok()); }
-  {
-    // Rewrite the schema version as a future build would.
-    rocksdb::Options o;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* n : {"default", "events", "idempotency", "dead_letters", "checkpoints", "linkage",
-                          "idempotency_journal"})
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> h;
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(o, dir.path(), cfs, &h, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), h[0], "schema_version", "99").ok());
-    for (auto* x : h) db->DestroyColumnFamilyHandle(x);
-    delete db;
-  }
+  // Rewrite the schema version as a future build would.
+  WithRocksDb(dir.path(), [](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& h) {
+    ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), h[0], "schema_version", "99").ok());
+  });
   auto s = Store::Open(dir.path(), {});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("newer lscb-hub (schema 99"), std::string::npos) << s.status().message();
