@@ -877,12 +877,16 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  auto cf_options = [&](bool bloom) {
+  // The Bloom filters a family's table files carry: none, by whole key, or
+  // by the prefix of its prefix extractor.
+  enum class Filter { kNone, kWholeKey, kPrefix };
+  auto cf_options = [&](Filter filter) {
     rocksdb::ColumnFamilyOptions cfo;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = cache;
-    if (bloom) {
-      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    if (filter != Filter::kNone) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    table.whole_key_filtering = filter != Filter::kPrefix;
+    if (filter == Filter::kWholeKey) {
       // The look-ups that get past the store's KeyFilter are mostly for keys
       // held in an SST file (re-sends), plus every look-up until that filter
       // is filled after a start: a bloom filter over the memtable answers
@@ -896,7 +900,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   // Checkpoints are few and large (the indicator view, tens of MiB on a big
   // store): kept whole in blob files, uncompressed, so a start reads one
   // without decompressing or copying it through the block cache.
-  rocksdb::ColumnFamilyOptions checkpoint_options = cf_options(false);
+  rocksdb::ColumnFamilyOptions checkpoint_options = cf_options(Filter::kNone);
   checkpoint_options.compression = rocksdb::kNoCompression;
   checkpoint_options.enable_blob_files = true;
   checkpoint_options.min_blob_size = 4096;
@@ -914,28 +918,22 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
   // are then applied to the memtables one after the other by the leader of
   // their write group. The hub commits events from one thread, so this costs
   // it little.
-  rocksdb::ColumnFamilyOptions linkage_options;
-  {
-    rocksdb::BlockBasedTableOptions table;
-    table.block_cache = cache;
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
-    table.whole_key_filtering = false;
-    linkage_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    linkage_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(kLinkPrefixBytes));
-    linkage_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
-  }
+  rocksdb::ColumnFamilyOptions linkage_options = cf_options(Filter::kPrefix);
+  linkage_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(kLinkPrefixBytes));
+  linkage_options.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
   db_options.allow_concurrent_memtable_write = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {kMetaCf, cf_options(false)},      {kEventsCf, cf_options(false)}, {kIdemCf, cf_options(true)},
-      {kDeadCf, cf_options(false)},      {kCheckpointCf, checkpoint_options}, {kLinkageCf, linkage_options},
-      {kJournalCf, cf_options(false)},
+      {kMetaCf, cf_options(Filter::kNone)},    {kEventsCf, cf_options(Filter::kNone)},
+      {kIdemCf, cf_options(Filter::kWholeKey)}, {kDeadCf, cf_options(Filter::kNone)},
+      {kCheckpointCf, checkpoint_options},      {kLinkageCf, linkage_options},
+      {kJournalCf, cf_options(Filter::kNone)},
   };
   // The audit family is opened when the store has one (it is created by
   // the first audit write).
   std::vector<std::string> existing;
   if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok() &&
       std::find(existing.begin(), existing.end(), kAuditCf) != existing.end())
-    cfs.push_back({kAuditCf, cf_options(false)});
+    cfs.push_back({kAuditCf, cf_options(Filter::kNone)});
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles, &raw);

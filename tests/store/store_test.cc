@@ -235,6 +235,19 @@ std::string Link(char prefix, std::string_view rest = {}) {
   return std::string(kLinkPrefixBytes, prefix) + std::string(rest);
 }
 
+// The keys a scan of [from, to) calls back with, the callback stopping it
+// after `stop_after`; the scan must succeed.
+std::vector<std::string> ScanKeys(LinkCursor& c, std::string_view from, std::string_view to,
+                                  size_t stop_after = SIZE_MAX) {
+  std::vector<std::string> keys;
+  Status st = c.Scan(from, to, [&](std::string_view k) {
+    keys.emplace_back(k);
+    return keys.size() < stop_after;
+  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return keys;
+}
+
 // A cursor scans [from, to) within one prefix in key order, several times,
 // and reads the linkage index as it was at its first scan.
 TEST(Store, ALinkCursorScansRangesOfTheIndexAsItWasAtItsFirstScan) {
@@ -248,35 +261,26 @@ TEST(Store, ALinkCursorScansRangesOfTheIndexAsItWasAtItsFirstScan) {
     w.PutLinkKey(k);
   ASSERT_TRUE(store.Commit(w).ok());
 
-  auto scan = [](LinkCursor& c, std::string_view from, std::string_view to, size_t stop_after = 100) {
-    std::vector<std::string> keys;
-    Status st = c.Scan(from, to, [&](std::string_view k) {
-      keys.emplace_back(k);
-      return keys.size() < stop_after;
-    });
-    EXPECT_TRUE(st.ok()) << st.ToString();
-    return keys;
-  };
   auto cursor = store.NewLinkCursor();
-  EXPECT_EQ(scan(*cursor, Link('b'), Link('b', "\xff")), (std::vector<std::string>{Link('b', "1"), Link('b', "2")}));
+  EXPECT_EQ(ScanKeys(*cursor, Link('b'), Link('b', "\xff")), (std::vector<std::string>{Link('b', "1"), Link('b', "2")}));
   // Committed after the first scan: not seen by this cursor.
   WriteSet later;
   later.PutLinkKey(Link('a', "2"));
   later.DeleteLinkKey(Link('b', "1"));
   ASSERT_TRUE(store.Commit(later).ok());
-  EXPECT_EQ(scan(*cursor, Link('a'), Link('a', "\xff")), (std::vector<std::string>{Link('a', "1"), Link('a', "3")}));
-  EXPECT_EQ(scan(*cursor, Link('b'), Link('b', "2")), (std::vector<std::string>{Link('b', "1")}));
-  EXPECT_EQ(scan(*cursor, Link('a', "2"), Link('a', "4")), (std::vector<std::string>{Link('a', "3")}));
-  EXPECT_EQ(scan(*cursor, Link('a'), Link('a', "\xff"), 1), (std::vector<std::string>{Link('a', "1")}));  // fn stops it
-  EXPECT_EQ(scan(*cursor, Link('c'), Link('c', "\xff" "2")),
+  EXPECT_EQ(ScanKeys(*cursor, Link('a'), Link('a', "\xff")), (std::vector<std::string>{Link('a', "1"), Link('a', "3")}));
+  EXPECT_EQ(ScanKeys(*cursor, Link('b'), Link('b', "2")), (std::vector<std::string>{Link('b', "1")}));
+  EXPECT_EQ(ScanKeys(*cursor, Link('a', "2"), Link('a', "4")), (std::vector<std::string>{Link('a', "3")}));
+  EXPECT_EQ(ScanKeys(*cursor, Link('a'), Link('a', "\xff"), 1), (std::vector<std::string>{Link('a', "1")}));  // fn stops it
+  EXPECT_EQ(ScanKeys(*cursor, Link('c'), Link('c', "\xff" "2")),
             (std::vector<std::string>{Link('c', "1"), Link('c', "\xff" "1")}));  // bytes compare unsigned
-  EXPECT_EQ(scan(*cursor, Link('d'), Link('d', "\xff")), (std::vector<std::string>{Link('d')}));
-  EXPECT_TRUE(scan(*cursor, Link('e'), Link('e', "\xff")).empty());
+  EXPECT_EQ(ScanKeys(*cursor, Link('d'), Link('d', "\xff")), (std::vector<std::string>{Link('d')}));
+  EXPECT_TRUE(ScanKeys(*cursor, Link('e'), Link('e', "\xff")).empty());
   // A new cursor sees both commits.
   auto fresh = store.NewLinkCursor();
-  EXPECT_EQ(scan(*fresh, Link('a'), Link('a', "\xff")),
+  EXPECT_EQ(ScanKeys(*fresh, Link('a'), Link('a', "\xff")),
             (std::vector<std::string>{Link('a', "1"), Link('a', "2"), Link('a', "3")}));
-  EXPECT_EQ(scan(*fresh, Link('b'), Link('b', "\xff")), (std::vector<std::string>{Link('b', "2")}));
+  EXPECT_EQ(ScanKeys(*fresh, Link('b'), Link('b', "\xff")), (std::vector<std::string>{Link('b', "2")}));
 }
 
 // A scan never crosses from one prefix into another: asked to, it fails.
@@ -318,11 +322,8 @@ TEST(Store, TheLinkageIndexReadsTheSameFromTableFiles) {
     auto cursor = (*s)->NewLinkCursor();
     std::vector<std::string> seen;
     for (int p = 0; p < 200; ++p) {
-      Status st = cursor->Scan(Link(static_cast<char>(p)), Link(static_cast<char>(p), "\xff"), [&](std::string_view k) {
-        seen.emplace_back(k);
-        return true;
-      });
-      ASSERT_TRUE(st.ok()) << st.ToString();
+      auto found = ScanKeys(*cursor, Link(static_cast<char>(p)), Link(static_cast<char>(p), "\xff"));
+      seen.insert(seen.end(), found.begin(), found.end());
     }
     EXPECT_EQ(seen, keys) << where;
     size_t linkage = 0;
@@ -374,11 +375,7 @@ TEST(Store, ManyPrefixesInMemoryAndInTableFilesReadAsOneIndex) {
   auto cursor = store.NewLinkCursor();
   size_t mismatched = 0;
   for (const auto& p : prefixes) {
-    std::vector<std::string> seen;
-    ASSERT_TRUE(cursor->Scan(p, p + "\xff", [&](std::string_view k) {
-                        seen.emplace_back(k);
-                        return true;
-                      }).ok());
+    const std::vector<std::string> seen = ScanKeys(*cursor, p, p + "\xff");
     const auto& want = model[p];
     mismatched += seen != std::vector<std::string>(want.begin(), want.end());
   }
@@ -403,14 +400,7 @@ TEST(Store, ALinkageIndexWrittenWithoutPrefixesReadsTheSame) {
   w.PutLinkKey(Link('b', "4"));
   ASSERT_TRUE((*s)->Commit(w).ok());
   auto cursor = (*s)->NewLinkCursor();
-  auto scan = [&](char prefix) {
-    std::vector<std::string> keys;
-    EXPECT_TRUE(cursor->Scan(Link(prefix), Link(prefix, "\xff"), [&](std::string_view k) {
-                        keys.emplace_back(k);
-                        return true;
-                      }).ok());
-    return keys;
-  };
+  auto scan = [&](char prefix) { return ScanKeys(*cursor, Link(prefix), Link(prefix, "\xff")); };
   EXPECT_EQ(scan('b'), (std::vector<std::string>{Link('b', "1"), Link('b', "2"), Link('b', "3"), Link('b', "4")}));
   EXPECT_EQ(scan('a'), (std::vector<std::string>{Link('a', "1")}));
   EXPECT_TRUE(scan('c').empty());
