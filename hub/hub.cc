@@ -300,7 +300,7 @@ class HubImpl final : public Hub {
     // checkpoint, and needed only to apply new events) are restored in the
     // background: queries are answered meanwhile, and the writer waits for
     // them before its first group (AdoptDeferredChildren).
-    std::string deferred_children;
+    ChildrenLoader deferred_children;
     auto loaded = LoadViewCheckpoint(*store_, view_, &deferred_children);
     if (!loaded.ok()) return loaded.status();
     const uint64_t from = *loaded;
@@ -319,12 +319,12 @@ class HubImpl final : public Hub {
     spdlog::info("indicator view restored: checkpoint at log position {} loaded in {} ms, {} entries replayed in {} ms",
                  from, load_ms, replayed, ms);
     if (options_.metrics) options_.metrics->log_start().Set(static_cast<double>(store_->first_event_seq()));
-    if (!deferred_children.empty()) {
-      deferred_children_ = std::async(std::launch::async, [section = std::move(deferred_children)] {
+    if (deferred_children) {
+      deferred_children_ = std::async(std::launch::async, [load = std::move(deferred_children)] {
         const auto t0 = SteadyClock::now();
         Result<ChildHistories> children = Status::Internal("not decoded");
         try {
-          children = IndicatorView::DecodeChildren(section);
+          children = load();
         } catch (const std::exception& e) {  // out of memory
           children = Status::Internal(e.what());
         }

@@ -118,9 +118,12 @@ class Reader {
   std::string_view in_;
 };
 
-// Format 3 (written) encodes the children's histories compactly; format 2
-// (read) had fixed-width fields. A checkpoint of an older format is read,
-// because a log shortened by retention cannot rebuild the view.
+// Format 4 (written with the children's histories apart) is format 3
+// without its children's section; format 3 (written otherwise) encodes the
+// children's histories compactly; format 2 (read) had fixed-width fields. A
+// checkpoint of an older format is read, because a log shortened by
+// retention cannot rebuild the view.
+constexpr std::string_view kMagicChildrenApart = "LSCBVIEW4";
 constexpr std::string_view kMagic = "LSCBVIEW3";
 constexpr std::string_view kMagicFixedWidthChildren = "LSCBVIEW2";
 
@@ -1023,9 +1026,41 @@ void IndicatorView::BuildSnapshot(const PeriodData& data, lscb::v1::Snapshot* ou
 
 // ---------------------------------------------------------------- checkpoints
 
-std::string IndicatorView::Serialize(std::string prefix) const {
+namespace {
+
+// The children's histories: their count, then each child's key and history.
+// Times as the change from the child's previous entry, dates as the change
+// from the UTC day of the time.
+void WriteChildren(Writer& w, const ChildHistories& children) {
+  w.U64(children.size());
+  children.ForEachInKeyOrder([&](const ChildKey& child, ChildHistories::History t) {
+    w.Bytes(child.data(), child.size());
+    w.Var(t.size());
+    int64_t previous = 0;
+    for (const TimelineEntry& e : t) {
+      w.U8(static_cast<uint8_t>(e.kind));
+      w.U8(e.age_band);
+      w.U8(e.label);
+      w.Var(e.board());
+      w.ZigZag(WrappingSub(e.occurred_at(), previous));
+      w.U64(e.record);
+      w.ZigZag(WrappingSub(e.date.days, FloorDiv(e.occurred_at(), 86400)));
+      previous = e.occurred_at();
+    }
+  });
+}
+
+}  // namespace
+
+bool IndicatorView::HoldsChildren(std::string_view blob) {
+  Reader r(blob);
+  std::string magic;
+  return !r.Str(magic) || magic != kMagicChildrenApart;
+}
+
+std::string IndicatorView::Serialize(std::string prefix, std::string* children_apart) const {
   Writer w(std::move(prefix));
-  w.Str(kMagic);
+  w.Str(children_apart ? kMagicChildrenApart : kMagic);
   w.Str(definitions_->version);
   // Sorted, so that equal views serialise to equal bytes.
   std::vector<uint64_t> keys;
@@ -1051,29 +1086,18 @@ std::string IndicatorView::Serialize(std::string prefix) const {
       w.I64(delta);
     });
   }
-  // Children: most of a large view, after their length in bytes (so that
-  // they can be restored later, DecodeChildren). Times as the change from
-  // the child's previous entry, dates as the change from the UTC day of the
-  // time.
-  const size_t children_at = w.size();
-  w.U64(0);
-  w.U64(children_.size());
-  children_.ForEachInKeyOrder([&](const ChildKey& child, ChildHistories::History t) {
-    w.Bytes(child.data(), child.size());
-    w.Var(t.size());
-    int64_t previous = 0;
-    for (const TimelineEntry& e : t) {
-      w.U8(static_cast<uint8_t>(e.kind));
-      w.U8(e.age_band);
-      w.U8(e.label);
-      w.Var(e.board());
-      w.ZigZag(WrappingSub(e.occurred_at(), previous));
-      w.U64(e.record);
-      w.ZigZag(WrappingSub(e.date.days, FloorDiv(e.occurred_at(), 86400)));
-      previous = e.occurred_at();
-    }
-  });
-  w.PatchU64(children_at, w.size() - children_at - 8);
+  // Children: most of a large view. Apart, or here after their length in
+  // bytes (so that they can be restored later, DecodeChildren).
+  if (children_apart) {
+    Writer c(std::move(*children_apart));
+    WriteChildren(c, children_);
+    *children_apart = c.Take();
+  } else {
+    const size_t children_at = w.size();
+    w.U64(0);
+    WriteChildren(w, children_);
+    w.PatchU64(children_at, w.size() - children_at - 8);
+  }
   std::vector<uint64_t> ids;
   for (const auto& [id, r] : linkable_) ids.push_back(id);
   std::sort(ids.begin(), ids.end());
@@ -1120,8 +1144,8 @@ std::string IndicatorView::Serialize(std::string prefix) const {
   return w.Take();
 }
 
-Result<ChildHistories> IndicatorView::DecodeChildren(std::string_view deferred) {
-  Reader r(deferred);
+Result<ChildHistories> IndicatorView::DecodeChildren(std::string_view section) {
+  Reader r(section);
   ChildHistories children;
   Status s = ReadChildren(r, false, children);
   if (!s.ok()) return s;
@@ -1135,8 +1159,9 @@ Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_c
   if (deferred_children) deferred_children->clear();
   Reader r(blob);
   std::string magic, version;
-  if (!r.Str(magic) || (magic != kMagic && magic != kMagicFixedWidthChildren))
+  if (!r.Str(magic) || (magic != kMagicChildrenApart && magic != kMagic && magic != kMagicFixedWidthChildren))
     return Status::FailedPrecondition("checkpoint of an older format");
+  const bool children_apart = magic == kMagicChildrenApart;
   const bool fixed_width_children = magic == kMagicFixedWidthChildren;
   if (!r.Str(version)) return Damaged();
   if (version != definitions_->version)
@@ -1170,7 +1195,9 @@ Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_c
       deltas.Add(static_cast<int32_t>(day), delta);
     }
   }
-  if (fixed_width_children) {
+  if (children_apart) {
+    // Restored by the caller (AdoptChildren).
+  } else if (fixed_width_children) {
     Status c = ReadChildren(r, true, v.children_);
     if (!c.ok()) return c;
   } else {

@@ -212,16 +212,23 @@ class IndicatorView final {
   const std::string& definitions_version() const { return definitions_->version; }
 
   // After `prefix` (so that a caller's header costs no copy of the whole).
-  std::string Serialize(std::string prefix = {}) const;
+  // With `children_apart`, the children's histories (most of a large view,
+  // needed only to apply new events) are appended there instead, in the
+  // form DecodeChildren reads, and the blob says so (HoldsChildren).
+  std::string Serialize(std::string prefix = {}, std::string* children_apart = nullptr) const;
+  // False for a blob serialised with its children's histories apart: its
+  // view is restored whole only with those (DecodeChildren, AdoptChildren).
+  static bool HoldsChildren(std::string_view blob);
   // REQUIRES: a view built with the same boards and definitions.
-  // With `deferred_children`, the children's histories (most of a large
-  // checkpoint, needed only to apply new events) are not restored but
-  // copied there for DecodeChildren and AdoptChildren; until then the view
-  // answers queries but must be neither changed nor serialised. A
-  // checkpoint of format 2 is restored whole (nothing is deferred).
+  // With `deferred_children`, the children's histories in the blob are not
+  // restored but copied there for DecodeChildren and AdoptChildren. Until
+  // those are adopted (deferred, or kept apart), the view answers queries
+  // but must be neither changed nor serialised. A checkpoint of format 2 is
+  // restored whole (nothing is deferred).
   Status Deserialize(std::string_view blob, std::string* deferred_children = nullptr);
-  // What Deserialize deferred, decoded. Touches no view (any thread).
-  static Result<ChildHistories> DecodeChildren(std::string_view deferred);
+  // The children's histories Deserialize deferred or Serialize kept apart,
+  // decoded. Touches no view (any thread).
+  static Result<ChildHistories> DecodeChildren(std::string_view children);
   void AdoptChildren(ChildHistories children);
 
  private:

@@ -13,36 +13,82 @@ namespace lscb::hub {
 namespace {
 
 constexpr const char* kViewCheckpoint = "indicator_view";
+// The children's histories of the view, apart (format 4 of the view).
+constexpr const char* kViewChildren = "indicator_view_children";
+
+// Both blobs start with the log position they reflect, 8 bytes little-endian.
+std::string PositionHeader(uint64_t seq) {
+  std::string header(8, '\0');
+  for (int i = 0; i < 8; ++i) header[i] = static_cast<char>((seq >> (8 * i)) & 0xFF);
+  return header;
+}
+
+bool ReadPosition(std::string_view blob, uint64_t* seq) {
+  if (blob.size() < 8) return false;
+  *seq = 0;
+  for (int i = 0; i < 8; ++i) *seq |= uint64_t{static_cast<uint8_t>(blob[i])} << (8 * i);
+  return true;
+}
+
+// The children's histories saved apart with the checkpoint at `seq`.
+Result<ChildHistories> ReadChildrenApart(store::Store& store, uint64_t seq) {
+  Result<ChildHistories> children = Status::Corruption(
+      "indicator view checkpoint is damaged: its children's histories (" + std::string(kViewChildren) +
+      ") are missing");
+  auto found = store.ReadCheckpoint(kViewChildren, [&](std::string_view blob) {
+    uint64_t at = 0;
+    if (!ReadPosition(blob, &at) || at != seq) {
+      children = Status::Corruption("indicator view checkpoint is damaged: its children's histories are of log "
+                                    "position " + std::to_string(at) + ", not " + std::to_string(seq));
+      return;
+    }
+    children = IndicatorView::DecodeChildren(blob.substr(8));
+  });
+  if (!found.ok()) return found.status();
+  return children;
+}
 
 }  // namespace
 
 Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64_t seq) {
-  std::string header(8, '\0');
-  for (int i = 0; i < 8; ++i) header[i] = static_cast<char>((seq >> (8 * i)) & 0xFF);
-  return store.PutCheckpoint(kViewCheckpoint, view.Serialize(std::move(header)));
+  std::string children = PositionHeader(seq);
+  const std::string rest = view.Serialize(PositionHeader(seq), &children);
+  return store.PutCheckpoints({{kViewCheckpoint, rest}, {kViewChildren, children}});
 }
 
-Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view, std::string* deferred_children) {
+Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view, ChildrenLoader* deferred) {
   uint64_t seq = 0;
+  bool apart = false, defer = false;
+  std::string section;  // of a blob holding its children, deferred
   Status s;
-  // Read in place: the blob is as large as the view.
+  // Read in place: the blob may be as large as the view.
   auto found = store.ReadCheckpoint(kViewCheckpoint, [&](std::string_view blob) {
-    if (blob.size() < 8) {
+    if (!ReadPosition(blob, &seq)) {
       s = Status::Corruption("indicator view checkpoint is damaged");
       return;
     }
-    for (int i = 0; i < 8; ++i) seq |= uint64_t{static_cast<uint8_t>(blob[i])} << (8 * i);
-    const bool nothing_to_replay = seq >= store.last_event_seq();
-    s = view.Deserialize(blob.substr(8), nothing_to_replay ? deferred_children : nullptr);
-    spdlog::debug("indicator view checkpoint: {} bytes", blob.size());
+    blob.remove_prefix(8);
+    apart = !IndicatorView::HoldsChildren(blob);
+    defer = deferred && seq >= store.last_event_seq();
+    s = view.Deserialize(blob, defer && !apart ? &section : nullptr);
+    spdlog::debug("indicator view checkpoint: {} bytes", blob.size() + 8);
   });
   if (!found.ok()) return found.status();
   if (!*found) return uint64_t{0};
+  if (s.ok() && apart && !defer) {
+    auto children = ReadChildrenApart(store, seq);
+    if (children.ok()) view.AdoptChildren(std::move(*children));
+    else s = children.status();
+  }
   if (!s.ok()) {
     spdlog::warn("indicator view checkpoint not used ({}); rebuilding from the event log", s.message());
     view.Clear();
-    if (deferred_children) deferred_children->clear();
     return uint64_t{0};
+  }
+  if (defer && apart) {
+    *deferred = [&store, seq] { return ReadChildrenApart(store, seq); };
+  } else if (defer && !section.empty()) {
+    *deferred = [section = std::move(section)] { return IndicatorView::DecodeChildren(section); };
   }
   return seq;
 }

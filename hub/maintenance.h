@@ -3,6 +3,7 @@
 // under new definitions.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "core/boards.h"
@@ -13,15 +14,24 @@
 
 namespace lscb::hub {
 
-// Saves `view` as the checkpoint reflecting the log up to `log_position`.
+// Saves `view` as the checkpoint reflecting the log up to `log_position`:
+// the children's histories (most of a large view) apart from the rest, in
+// the same write, so that a restart can answer queries before reading them.
 Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64_t log_position);
+
+// Restores children's histories that LoadViewCheckpoint left for later: reads
+// (from the store, or a copy made at load) and decodes them. Any thread;
+// the store must outlive it.
+using ChildrenLoader = std::function<Result<ChildHistories>()>;
+
 // Loads the checkpoint into `view`; returns the log position it reflects, or
-// 0 (and leaves `view` empty) when there is none or it was computed with
-// other definitions or an older format. With `deferred_children`, when the
-// checkpoint is at the end of the log (nothing to replay), the children's
-// histories are left there for the caller (IndicatorView::Deserialize).
-Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view,
-                                    std::string* deferred_children = nullptr);
+// 0 (and leaves `view` empty) when there is none, it is damaged, or it was
+// computed with other definitions or an older format. With `deferred`, when
+// the checkpoint is at the end of the log (nothing to replay), the
+// children's histories are not restored: `deferred` is set to what restores
+// them (then IndicatorView::AdoptChildren), and the view may not change
+// until then.
+Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view, ChildrenLoader* deferred = nullptr);
 
 // Brings a store written by an older schema up to store::kSchemaVersion in
 // place (v1 -> v2: builds the linkage index from the event log; v2 -> v3:

@@ -568,12 +568,17 @@ class RocksStore final : public Store {
     return Status::Ok();
   }
 
-  Status PutCheckpoint(std::string_view name, std::string_view blob) override {
+  Status PutCheckpoints(const std::vector<NamedBlob>& checkpoints) override {
+    rocksdb::WriteBatch batch;
+    for (const NamedBlob& c : checkpoints) {
+      Status s = FromRocks(batch.Put(handles_[kCheckpoint], rocksdb::Slice(c.name.data(), c.name.size()),
+                                     rocksdb::Slice(c.blob.data(), c.blob.size())),
+                           "writing checkpoint");
+      if (!s.ok()) return s;
+    }
     rocksdb::WriteOptions wo;
     wo.sync = options_.sync_writes;
-    return FromRocks(db_->Put(wo, handles_[kCheckpoint], rocksdb::Slice(name.data(), name.size()),
-                              rocksdb::Slice(blob.data(), blob.size())),
-                     "writing checkpoint");
+    return FromRocks(db_->Write(wo, &batch), "writing checkpoint");
   }
 
   Result<bool> ReadCheckpoint(std::string_view name, const std::function<void(std::string_view)>& fn) override {

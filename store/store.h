@@ -44,6 +44,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -190,8 +191,13 @@ class Store {
   virtual Status ScanAll(
       const std::function<bool(std::string_view family, std::string_view key, std::string_view value)>& fn) = 0;
 
-  // Checkpoints are written on their own, outside event commits.
-  virtual Status PutCheckpoint(std::string_view name, std::string_view blob) = 0;
+  // Checkpoints are written on their own, outside event commits. Those
+  // written in one call are written together (all or none).
+  struct NamedBlob {
+    std::string_view name, blob;
+  };
+  virtual Status PutCheckpoints(const std::vector<NamedBlob>& checkpoints) = 0;
+  Status PutCheckpoint(std::string_view name, std::string_view blob) { return PutCheckpoints({{name, blob}}); }
   // Calls `fn` with the checkpoint in place (no copy, not kept in the block
   // cache); false when there is none.
   virtual Result<bool> ReadCheckpoint(std::string_view name, const std::function<void(std::string_view)>& fn) = 0;

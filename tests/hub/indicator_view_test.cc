@@ -274,6 +274,35 @@ TEST_F(ViewTest, CheckpointRoundTripGivesTheSameView) {
   EXPECT_FALSE(restored.Deserialize(blob.substr(0, blob.size() / 2)).ok());
 }
 
+// Serialised with the children's histories apart, the rest of the view
+// holds none of them, answers queries alone, and with them back is whole.
+TEST_F(ViewTest, ChildrenKeptApartComeBackWhole) {
+  for (const auto& e : RereferralData()) Add(e);
+  Add({.kind = "csc.cp_plan_started", .record_id = "p1", .when = "2007-05-01", .child = "a"});
+  const std::string whole = view_.Serialize();
+  std::string children = "C";
+  const std::string rest = view_.Serialize("R", &children);
+  ASSERT_EQ(rest[0], 'R');
+  ASSERT_EQ(children[0], 'C');
+  EXPECT_TRUE(IndicatorView::HoldsChildren(whole));
+  EXPECT_FALSE(IndicatorView::HoldsChildren(std::string_view(rest).substr(1)));
+  // The same bytes, split: the whole has the children's length besides.
+  EXPECT_EQ(rest.size() - 1 + children.size() - 1 + 8, whole.size());
+  EXPECT_NE(whole.find(children.substr(1)), std::string::npos);
+
+  IndicatorView restored(boards_, DefaultDefinitions());
+  ASSERT_TRUE(restored.Deserialize(std::string_view(rest).substr(1)).ok());
+  EXPECT_EQ(restored.Query(kGreenwich, *ParsePeriod("FY2007-08")).SerializeAsString(),
+            view_.Query(kGreenwich, *ParsePeriod("FY2007-08")).SerializeAsString());
+  auto decoded = IndicatorView::DecodeChildren(std::string_view(children).substr(1));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->size(), 2u);  // children a and b
+  restored.AdoptChildren(std::move(*decoded));
+  EXPECT_EQ(restored.Serialize(), whole);
+  ExpectSameView(restored, {"FY2007-08", "FY2008-09", "2007-Q2"},
+                 {.kind = "csc.referral", .record_id = "r9", .when = "2009-06-01", .child = "a"});
+}
+
 // The children's histories can be restored after the rest of the view:
 // the figures are there at once, and the whole view once they are adopted.
 TEST_F(ViewTest, ChildrenDeferredAtRestoreComeBackWhole) {
