@@ -4,6 +4,7 @@
 // keys were first put. Not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -58,6 +59,13 @@ class KeyTable {
     }
   }
 
+  // Empties the table, keeping its memory: filling it again up to what it
+  // held before allocates nothing and touches no new page.
+  void Clear() {
+    std::fill(slots_.begin(), slots_.end(), kEmpty);
+    entries_.clear();
+    bytes_.clear();
+  }
   // Calls fn(key, value) for each entry, in the order first put.
   template <typename F>
   void ForEach(F fn) const {

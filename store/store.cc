@@ -11,6 +11,7 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -102,7 +104,14 @@ void AppendJournalled(std::string& out, std::string_view key, std::string_view r
 // buffer of key bytes, about 100 bytes a record. Not thread-safe.
 class RecentKeys final {
  public:
+  // Room for `keys` records without growing. Growing copies every record
+  // held into memory not touched before, in the middle of a commit: with
+  // tens of thousands held, that held acks back for tens of milliseconds
+  // where page faults are dear.
+  explicit RecentKeys(size_t keys) { table_.Reserve(keys, keys * kKeyBytes); }
   size_t size() const { return table_.size(); }
+  // Empties it, keeping its memory (to be filled again).
+  void Clear() { table_.Clear(); }
   void Put(std::string_view key, const IdempotencyRecord& rec) { table_.Put(key, rec); }
   const IdempotencyRecord* Find(std::string_view key) const { return table_.Find(key); }
   // Calls fn(key, record) for every record, in key order.
@@ -143,6 +152,8 @@ class RecentKeys final {
   }
 
  private:
+  // Bytes reserved per key: a source ("csc:E09000011") and a record id.
+  static constexpr size_t kKeyBytes = 48;
   KeyTable<IdempotencyRecord> table_{1024};
 };
 
@@ -154,23 +165,35 @@ class RecentKeys final {
 // block. Thread-safe: bits are only ever set, atomically.
 class KeyFilter final {
  public:
-  explicit KeyFilter(uint64_t keys) : blocks_(std::max<uint64_t>(1, keys * kBitsPerKey / 512)) {
-    words_ = std::make_unique<std::atomic<uint64_t>[]>(blocks_ * 8);
-    for (uint64_t i = 0; i < blocks_ * 8; ++i) words_[i].store(0, std::memory_order_relaxed);
+  // The bits are mapped from the system, zero and untouched: pages are
+  // faulted in as keys reach them, not all at once in the look-up that
+  // creates the filter (1.25 MiB at least, several milliseconds where page
+  // faults are dear). Throws std::bad_alloc when they cannot be mapped.
+  explicit KeyFilter(uint64_t keys)
+      : blocks_(std::max<uint64_t>(1, keys * kBitsPerKey / 512)), bytes_(blocks_ * 64) {
+    void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    words_ = static_cast<uint64_t*>(p);
   }
+  ~KeyFilter() { ::munmap(words_, bytes_); }
+  KeyFilter(const KeyFilter&) = delete;
+  KeyFilter& operator=(const KeyFilter&) = delete;
+
   void Add(std::string_view key) {
     uint64_t h = Hash(key);
-    std::atomic<uint64_t>* block = Block(h);
+    uint64_t* block = Block(h);
     uint64_t bits = Mix(h);
     for (int i = 0; i < kProbes; ++i, bits >>= 9)
-      block[(bits >> 6) & 7].fetch_or(uint64_t{1} << (bits & 63), std::memory_order_relaxed);
+      std::atomic_ref<uint64_t>(block[(bits >> 6) & 7]).fetch_or(uint64_t{1} << (bits & 63), std::memory_order_relaxed);
   }
   bool MayContain(std::string_view key) const {
     uint64_t h = Hash(key);
-    const std::atomic<uint64_t>* block = Block(h);
+    uint64_t* block = Block(h);
     uint64_t bits = Mix(h);
     for (int i = 0; i < kProbes; ++i, bits >>= 9)
-      if (!(block[(bits >> 6) & 7].load(std::memory_order_relaxed) & (uint64_t{1} << (bits & 63)))) return false;
+      if (!(std::atomic_ref<uint64_t>(block[(bits >> 6) & 7]).load(std::memory_order_relaxed) &
+            (uint64_t{1} << (bits & 63))))
+        return false;
     return true;
   }
   // Bits per key it is sized for. Sized for twice the keys the store holds
@@ -189,11 +212,12 @@ class KeyFilter final {
     x *= 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
   }
-  std::atomic<uint64_t>* Block(uint64_t h) const {
+  uint64_t* Block(uint64_t h) const {
     return &words_[static_cast<uint64_t>((static_cast<unsigned __int128>(h) * blocks_) >> 64) * 8];
   }
-  uint64_t blocks_;
-  std::unique_ptr<std::atomic<uint64_t>[]> words_;
+  const uint64_t blocks_;
+  const size_t bytes_;
+  uint64_t* words_ = nullptr;  // blocks_ blocks of 8 words, each word accessed atomically
 };
 
 }  // namespace
@@ -721,8 +745,13 @@ class RocksStore final : public Store {
   // journal entries they came from.
   void Freeze() {
     frozen_ = std::move(active_);
-    active_ = std::make_unique<RecentKeys>();
+    active_ = spare_ ? std::move(spare_) : NewRecentKeys();
     frozen_journal_seq_ = held_journal_seq_;
+  }
+
+  // Room for the records held between two files (and a commit's more).
+  std::unique_ptr<RecentKeys> NewRecentKeys() const {
+    return std::make_unique<RecentKeys>(options_.index_every_keys + options_.index_every_keys / 4);
   }
 
   void StartIndexing() {
@@ -798,9 +827,17 @@ class RocksStore final : public Store {
     rocksdb::WriteBatch batch;
     s = batch.DeleteRange(handles_[kJournal], SeqKey(0), SeqKey(upto + 1));
     if (s.ok()) s = db_->Write(rocksdb::WriteOptions(), &batch);
+    // Look-ups find them in the family from here on; the table, emptied, is
+    // the next to fill (its memory already in use, so no page faults).
+    std::unique_ptr<RecentKeys> written;
     {
       std::lock_guard lock(recent_mu_);
-      frozen_.reset();
+      written = std::move(frozen_);
+    }
+    written->Clear();
+    {
+      std::lock_guard lock(recent_mu_);
+      if (!spare_) spare_ = std::move(written);
     }
     files_written_.fetch_add(1, std::memory_order_relaxed);
     return FromRocks(s, "deleting idempotency journal entries of " + dir_);
@@ -839,8 +876,11 @@ class RocksStore final : public Store {
   std::thread filter_thread_;
   // Idempotency records journalled, not yet in the family (see store.h).
   std::mutex recent_mu_;
-  std::unique_ptr<RecentKeys> active_ = std::make_unique<RecentKeys>();  // guarded by recent_mu_
+  std::unique_ptr<RecentKeys> active_ = NewRecentKeys();  // guarded by recent_mu_
   std::unique_ptr<RecentKeys> frozen_;  // set by Commit, dropped by WriteFrozen; guarded by recent_mu_
+  // The next active_, reserved at the start or emptied by WriteFrozen;
+  // guarded by recent_mu_.
+  std::unique_ptr<RecentKeys> spare_ = NewRecentKeys();
   uint64_t frozen_journal_seq_ = 0;     // guarded by recent_mu_
   uint64_t journal_seq_ = 0;            // the last journal entry; guarded by commit_mu_
   // The last journal entry whose records are in active_ (or frozen_, or the
@@ -933,12 +973,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options
       {kCheckpointCf, checkpoint_options},      {kLinkageCf, linkage_options},
       {kJournalCf, cf_options(Filter::kNone)},
   };
-  // The audit family is opened when the store has one (it is created by
-  // the first audit write).
-  std::vector<std::string> existing;
-  if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok() &&
-      std::find(existing.begin(), existing.end(), kAuditCf) != existing.end())
-    cfs.push_back({kAuditCf, cf_options(Filter::kNone)});
+  // The audit family is created with the store (or added to one written
+  // before it was), not by the first commit: creating a family writes and
+  // syncs RocksDB's manifest, which held the first acks back.
+  cfs.push_back({kAuditCf, cf_options(Filter::kNone)});
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, dir, cfs, &handles, &raw);

@@ -220,7 +220,7 @@ void WithRocksDb(const std::string& dir,
                  const std::function<void(rocksdb::DB&, const std::vector<rocksdb::ColumnFamilyHandle*>&)>& fn) {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (const char* n : {"default", "events", "idempotency", "dead_letters", "checkpoints", "linkage",
-                        "idempotency_journal"})
+                        "idempotency_journal", "audit"})
     cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> h;
   rocksdb::DB* raw = nullptr;
