@@ -22,6 +22,10 @@ namespace {
 using lscb::v1::EventAck;
 using lscb::v1::Outcome;
 
+// View updates' lists kept for reuse: one per group between the writer and
+// the view's thread (deciding, committing, applied) and a few more.
+constexpr size_t kSpareOps = 4;
+
 // The version held of a record an event names: decided earlier in the group
 // or read from the store.
 struct Prior {
@@ -205,6 +209,10 @@ Result<DecidedGroup> IngestProcessor::Decide(const std::vector<IncomingEvent>& e
     if (!spare_writes_.empty()) {
       group.writes = std::move(spare_writes_.back());
       spare_writes_.pop_back();
+    }
+    if (!spare_ops_.empty()) {
+      group.update.ops = std::move(spare_ops_.back());
+      spare_ops_.pop_back();
     }
   }
   if (!group.writes) group.writes = std::make_unique<store::WriteSet>();
@@ -521,6 +529,12 @@ void IngestProcessor::ApplyToView(std::vector<ViewUpdate>& updates) {
   applied_seq_.store(std::max(applied_seq(), updates.back().seq), std::memory_order_release);
   IndicatorView::Changes changes = view_.TakeChanges();
   if (changes_sink_ && !changes.empty()) changes_sink_(changes);
+  lock.unlock();
+  for (ViewUpdate& u : updates) {
+    u.ops.clear();
+    std::lock_guard spare(spare_mu_);
+    if (spare_ops_.size() < kSpareOps && u.ops.capacity() > 0) spare_ops_.push_back(std::move(u.ops));
+  }
 }
 
 Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {

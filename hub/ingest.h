@@ -211,10 +211,13 @@ class IngestProcessor final {
   std::shared_ptr<AuditLog> audit_;
   size_t max_event_bytes_ = 1 << 20;
   std::function<void(const IndicatorView::Changes&)> changes_sink_;
-  // Write sets of committed groups, kept for the next ones, so that their
-  // buffers keep their room.
+  // Write sets of committed groups, and the view updates' lists once
+  // applied (emptied), kept for the next groups: their buffers keep their
+  // room, and memory already in use costs no page faults to fill again (a
+  // large group's view update is a few MB).
   std::mutex spare_mu_;
   std::vector<std::unique_ptr<store::WriteSet>> spare_writes_;  // guarded by spare_mu_
+  std::vector<std::vector<ViewUpdate::Op>> spare_ops_;        // guarded by spare_mu_
   std::string audit_lines_;  // Decide's
   AuditRecord audit_record_;  // Decide's: the audit record of the event being decided
   std::string key_;          // Decide's: the idempotency key of the event being decided

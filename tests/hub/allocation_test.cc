@@ -174,5 +174,24 @@ TEST_F(AllocationTest, LinkingEventsAllocateOnlyWhatTheViewHoldsOfThem) {
       << "a group of 64 events: " << small.applied << " allocations, of 256: " << large.applied;
 }
 
+// A group's list of view updates (a few hundred bytes an event, a few MB
+// for a large group) is the list of a group applied before, not memory
+// allocated (and, fresh from the system, faulted in) for each group.
+size_t large_allocations = 0;
+size_t large_bytes = 0;
+
+TEST_F(AllocationTest, AGroupsViewUpdatesReuseTheListOfAnAppliedGroup) {
+  for (int round = 0; round < 4; ++round) Ingest(Group(256));
+  large_bytes = 256 * sizeof(ViewUpdate::Op);
+  large_allocations = 0;
+  lscb::testing::SetAllocationHook([](std::size_t bytes) {
+    if (bytes >= large_bytes) ++large_allocations;
+  });
+  Ingest(Group(256));
+  Ingest(Group(256));
+  lscb::testing::SetAllocationHook(nullptr);
+  EXPECT_EQ(large_allocations, 0u) << "allocations of at least " << large_bytes << " bytes";
+}
+
 }  // namespace
 }  // namespace lscb::hub
