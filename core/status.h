@@ -44,6 +44,7 @@ class [[nodiscard]] Status {
   bool IsIoError() const { return code_ == Code::kIoError; }
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
   bool IsFailedPrecondition() const { return code_ == Code::kFailedPrecondition; }
+  bool IsCorruption() const { return code_ == Code::kCorruption; }
 
   // "invalid argument: <message>" style, for logs and tests.
   std::string ToString() const;

@@ -679,13 +679,23 @@ class HubImpl final : public Hub {
   }
 
   // Writer thread, before anything changes the view: the children's
-  // histories restored in the background. When they cannot be, the view is
-  // recomputed from the event log, as when a checkpoint cannot be read at
-  // start; when that cannot be done either (retention shortened the log),
-  // the hub stops before ingesting anything.
+  // histories restored in the background. When they are damaged, the view
+  // is recomputed from the event log, as when a checkpoint cannot be read at
+  // start; when that cannot be done either (retention shortened the log), or
+  // the store could not be read, the hub stops before ingesting anything.
   bool AdoptDeferredChildren() {
     if (!deferred_children_.valid()) return true;
     auto [children, took] = deferred_children_.get();
+    if (!children.ok() && children.status().IsIoError()) {
+      // Not damage: the store could not be read. Recomputing would read it
+      // all; the operator sees to the disk and restarts.
+      fatal_ = Status::IoError("the indicator view's children's histories cannot be read: " +
+                               children.status().message() + "; stopped before ingesting anything");
+      spdlog::critical("{}", fatal_.message());
+      stop_.store(true);
+      Wake();
+      return false;
+    }
     if (!children.ok()) {
       spdlog::warn("indicator view checkpoint not used (its children's histories cannot be restored: {}); "
                    "rebuilding from the event log",
@@ -788,7 +798,8 @@ class HubImpl final : public Hub {
     // Applied by the view's thread while the next group is decided. (The
     // queue is closed only once this thread has stopped; if it were not, the
     // view would miss the group until a restart replays it from the log.)
-    if (!update.ops.empty() && !view_queue_.Push(std::move(update)))
+    if (update.ops.empty()) processor_.RecycleUpdate(update);
+    else if (!view_queue_.Push(std::move(update)))
       spdlog::error("ingest: the indicator view's thread has stopped; a restart brings the view up to date");
     if (HubMetrics* m = options_.metrics.get()) {
       m->commit_latency().Observe(static_cast<double>(micros) / 1e6);

@@ -1156,12 +1156,21 @@ Result<ChildHistories> IndicatorView::DecodeChildren(std::string_view section) {
 void IndicatorView::AdoptChildren(ChildHistories children) { children_ = std::move(children); }
 
 Status IndicatorView::Deserialize(std::string_view blob, std::string* deferred_children) {
+  return Restore(blob, false, deferred_children);
+}
+
+Status IndicatorView::DeserializeWithoutChildren(std::string_view blob) { return Restore(blob, true, nullptr); }
+
+Status IndicatorView::Restore(std::string_view blob, bool expect_apart, std::string* deferred_children) {
   if (deferred_children) deferred_children->clear();
   Reader r(blob);
   std::string magic, version;
   if (!r.Str(magic) || (magic != kMagicChildrenApart && magic != kMagic && magic != kMagicFixedWidthChildren))
     return Status::FailedPrecondition("checkpoint of an older format");
   const bool children_apart = magic == kMagicChildrenApart;
+  if (children_apart != expect_apart)
+    return Status::FailedPrecondition(children_apart ? "checkpoint whose children's histories are kept apart"
+                                                     : "checkpoint that holds its children's histories");
   const bool fixed_width_children = magic == kMagicFixedWidthChildren;
   if (!r.Str(version)) return Damaged();
   if (version != definitions_->version)

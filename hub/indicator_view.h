@@ -220,18 +220,24 @@ class IndicatorView final {
   // view is restored whole only with those (DecodeChildren, AdoptChildren).
   static bool HoldsChildren(std::string_view blob);
   // REQUIRES: a view built with the same boards and definitions.
-  // With `deferred_children`, the children's histories in the blob are not
-  // restored but copied there for DecodeChildren and AdoptChildren. Until
-  // those are adopted (deferred, or kept apart), the view answers queries
-  // but must be neither changed nor serialised. A checkpoint of format 2 is
-  // restored whole (nothing is deferred).
+  // A blob that holds its children's histories (HoldsChildren); another is
+  // refused. With `deferred_children`, the children's histories are not
+  // restored but copied there for DecodeChildren and AdoptChildren; until
+  // then the view answers queries but must be neither changed nor
+  // serialised. A checkpoint of format 2 is restored whole (nothing is
+  // deferred).
   Status Deserialize(std::string_view blob, std::string* deferred_children = nullptr);
+  // A blob serialised with its children's histories apart (another is
+  // refused): the view without them, until AdoptChildren, under the same
+  // restrictions as a deferred restore.
+  Status DeserializeWithoutChildren(std::string_view blob);
   // The children's histories Deserialize deferred or Serialize kept apart,
   // decoded. Touches no view (any thread).
   static Result<ChildHistories> DecodeChildren(std::string_view children);
   void AdoptChildren(ChildHistories children);
 
  private:
+  Status Restore(std::string_view blob, bool children_apart, std::string* deferred_children);
   // A count added to one indicator for a board, date, band and label (the
   // three periods of the date; band and "all"; label and total).
   struct CellRef {

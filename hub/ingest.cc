@@ -530,11 +530,14 @@ void IngestProcessor::ApplyToView(std::vector<ViewUpdate>& updates) {
   IndicatorView::Changes changes = view_.TakeChanges();
   if (changes_sink_ && !changes.empty()) changes_sink_(changes);
   lock.unlock();
-  for (ViewUpdate& u : updates) {
-    u.ops.clear();
-    std::lock_guard spare(spare_mu_);
-    if (spare_ops_.size() < kSpareOps && u.ops.capacity() > 0) spare_ops_.push_back(std::move(u.ops));
-  }
+  for (ViewUpdate& u : updates) RecycleUpdate(u);
+}
+
+void IngestProcessor::RecycleUpdate(ViewUpdate& update) {
+  update.ops.clear();
+  if (update.ops.capacity() == 0) return;
+  std::lock_guard spare(spare_mu_);
+  if (spare_ops_.size() < kSpareOps) spare_ops_.push_back(std::move(update.ops));
 }
 
 Status IngestProcessor::ReplayLog(uint64_t from_seq, uint64_t* replayed) {

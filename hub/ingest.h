@@ -163,9 +163,13 @@ class IngestProcessor final {
   Result<std::vector<lscb::v1::EventAck>> ProcessGroup(const std::vector<IncomingEvent>& events,
                                                        ViewUpdate* deferred = nullptr);
   // Applies committed groups' updates, oldest first, under one exclusive
-  // hold of the view's lock. REQUIRES: every group committed before them
-  // has been applied.
+  // hold of the view's lock, then empties them (their lists are kept for
+  // the next groups, RecycleUpdate). REQUIRES: every group committed before
+  // them has been applied.
   void ApplyToView(std::vector<ViewUpdate>& updates);
+  // Empties `update`, keeping its list's room for a group to come (any
+  // thread): an update with nothing to apply, or one applied.
+  void RecycleUpdate(ViewUpdate& update);
 
   // Rebuilds the view from the log entries after `from_seq` (used at start).
   // From the start of a log that retention shortened, entries amending a

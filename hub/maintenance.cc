@@ -37,7 +37,11 @@ Result<ChildHistories> ReadChildrenApart(store::Store& store, uint64_t seq) {
       ") are missing");
   auto found = store.ReadCheckpoint(kViewChildren, [&](std::string_view blob) {
     uint64_t at = 0;
-    if (!ReadPosition(blob, &at) || at != seq) {
+    if (!ReadPosition(blob, &at)) {
+      children = Status::Corruption("indicator view checkpoint is damaged: its children's histories are cut short");
+      return;
+    }
+    if (at != seq) {
       children = Status::Corruption("indicator view checkpoint is damaged: its children's histories are of log "
                                     "position " + std::to_string(at) + ", not " + std::to_string(seq));
       return;
@@ -57,6 +61,7 @@ Status SaveViewCheckpoint(store::Store& store, const IndicatorView& view, uint64
 }
 
 Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view, ChildrenLoader* deferred) {
+  if (deferred) *deferred = nullptr;
   uint64_t seq = 0;
   bool apart = false, defer = false;
   std::string section;  // of a blob holding its children, deferred
@@ -70,15 +75,21 @@ Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view, Ch
     blob.remove_prefix(8);
     apart = !IndicatorView::HoldsChildren(blob);
     defer = deferred && seq >= store.last_event_seq();
-    s = view.Deserialize(blob, defer && !apart ? &section : nullptr);
+    s = apart ? view.DeserializeWithoutChildren(blob) : view.Deserialize(blob, defer ? &section : nullptr);
     spdlog::debug("indicator view checkpoint: {} bytes", blob.size() + 8);
   });
   if (!found.ok()) return found.status();
   if (!*found) return uint64_t{0};
   if (s.ok() && apart && !defer) {
     auto children = ReadChildrenApart(store, seq);
-    if (children.ok()) view.AdoptChildren(std::move(*children));
-    else s = children.status();
+    if (children.ok()) {
+      view.AdoptChildren(std::move(*children));
+    } else if (children.status().IsCorruption()) {
+      s = children.status();
+    } else {  // not damage: the store could not be read
+      view.Clear();
+      return children.status();
+    }
   }
   if (!s.ok()) {
     spdlog::warn("indicator view checkpoint not used ({}); rebuilding from the event log", s.message());

@@ -26,11 +26,13 @@ using ChildrenLoader = std::function<Result<ChildHistories>()>;
 
 // Loads the checkpoint into `view`; returns the log position it reflects, or
 // 0 (and leaves `view` empty) when there is none, it is damaged, or it was
-// computed with other definitions or an older format. With `deferred`, when
-// the checkpoint is at the end of the log (nothing to replay), the
-// children's histories are not restored: `deferred` is set to what restores
-// them (then IndicatorView::AdoptChildren), and the view may not change
-// until then.
+// computed with other definitions or an older format; an error when the
+// store cannot be read. With `deferred` (set to null first), when the
+// checkpoint is at the end of the log (nothing to replay), the children's
+// histories are not restored: `deferred` is set to what restores them (then
+// IndicatorView::AdoptChildren), and the view may not change until then.
+// Damage to them is found only then (a Corruption from the loader; any
+// other error is the store's).
 Result<uint64_t> LoadViewCheckpoint(store::Store& store, IndicatorView& view, ChildrenLoader* deferred = nullptr);
 
 // Brings a store written by an older schema up to store::kSchemaVersion in

@@ -42,8 +42,8 @@ constexpr const char* kJournalCf = "idempotency_journal";
 constexpr const char* kSchemaKey = "schema_version";
 constexpr const char* kLogStartKey = "log_start_seq";
 
-// The families opened at start, in this order; kAudit (created on first
-// use) is kept apart.
+// The families opened at start, in this order; kAudit (opened with them by
+// Open, by OpenReader only when the store has it) is kept apart.
 enum CfIndex { kMeta = 0, kEvents, kIdem, kDead, kCheckpoint, kLinkage, kJournal, kCfCount, kAudit = kCfCount };
 
 std::string SeqKey(uint64_t seq) {
@@ -153,7 +153,7 @@ class RecentKeys final {
 
  private:
   // Bytes reserved per key: a source ("csc:E09000011") and a record id.
-  static constexpr size_t kKeyBytes = 48;
+  static constexpr size_t kKeyBytes = 64;
   KeyTable<IdempotencyRecord> table_{1024};
 };
 
@@ -419,7 +419,7 @@ class RocksStore final : public Store {
     }
   }
 
-  // Open: the audit family when the store has one. OpenReader: the folder
+  // Open, and OpenReader when the store has one: the audit family. OpenReader: the folder
   // of the secondary instance's own files, removed on close.
   void set_audit_family(rocksdb::ColumnFamilyHandle* h) { audit_cf_ = h; }
   void set_secondary_dir(std::string d) { secondary_dir_ = std::move(d); }
@@ -877,7 +877,7 @@ class RocksStore final : public Store {
   // Idempotency records journalled, not yet in the family (see store.h).
   std::mutex recent_mu_;
   std::unique_ptr<RecentKeys> active_ = NewRecentKeys();  // guarded by recent_mu_
-  std::unique_ptr<RecentKeys> frozen_;  // set by Commit, dropped by WriteFrozen; guarded by recent_mu_
+  std::unique_ptr<RecentKeys> frozen_;  // set by Commit, taken by WriteFrozen; guarded by recent_mu_
   // The next active_, reserved at the start or emptied by WriteFrozen;
   // guarded by recent_mu_.
   std::unique_ptr<RecentKeys> spare_ = NewRecentKeys();

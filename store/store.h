@@ -15,8 +15,8 @@
 //                 time, record) -> empty; scanned by range within one
 //                 prefix (its first kLinkPrefixBytes bytes, see LinkCursor)
 //   audit         a time-ordered key chosen by the hub (hub/audit.h) -> an
-//                 audit record; created by the first audit write, so that
-//                 a store that never had one keeps its earlier layout
+//                 audit record; created by Open (a store written before
+//                 it existed gains it then)
 //
 // A WriteSet is applied atomically by Commit: one RocksDB WriteBatch with the
 // write-ahead log on. With Options::sync_writes the WAL is also fsynced, so a

@@ -109,7 +109,7 @@ TEST_F(ViewCheckpointTest, ACheckpointWithoutItsOwnChildrensHistoriesIsNotUsed) 
   EXPECT_EQ(*seq, 0u);
   EXPECT_EQ(v.Serialize(), Empty().Serialize());
   IndicatorView later = Empty();
-  ChildrenLoader load;
+  ChildrenLoader load = [] { return Result<ChildHistories>(ChildHistories()); };  // replaced
   seq = LoadViewCheckpoint(*store_, later, &load);
   ASSERT_TRUE(seq.ok());
   ASSERT_EQ(*seq, 4u);  // found out when they are read
@@ -126,6 +126,7 @@ TEST_F(ViewCheckpointTest, ACheckpointWithoutItsOwnChildrensHistoriesIsNotUsed) 
   EXPECT_EQ(*seq, 0u);
   EXPECT_EQ(other.Serialize(), Empty().Serialize());
   IndicatorView other_later = Empty();
+  load = nullptr;
   seq = LoadViewCheckpoint(*store_, other_later, &load);
   ASSERT_TRUE(seq.ok() && load);
   restored = load();
