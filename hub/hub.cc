@@ -686,29 +686,20 @@ class HubImpl final : public Hub {
   bool AdoptDeferredChildren() {
     if (!deferred_children_.valid()) return true;
     auto [children, took] = deferred_children_.get();
-    if (!children.ok() && children.status().IsIoError()) {
-      // Not damage: the store could not be read. Recomputing would read it
-      // all; the operator sees to the disk and restarts.
-      fatal_ = Status::IoError("the indicator view's children's histories cannot be read: " +
-                               children.status().message() + "; stopped before ingesting anything");
-      spdlog::critical("{}", fatal_.message());
-      stop_.store(true);
-      Wake();
-      return false;
-    }
     if (!children.ok()) {
+      // An I/O error is not damage: recomputing would read the whole store;
+      // the operator sees to the disk and restarts.
+      const std::string& why = children.status().message();
+      if (children.status().IsIoError())
+        return StopBeforeIngesting(Status::IoError, "the indicator view's children's histories cannot be read: " + why);
       spdlog::warn("indicator view checkpoint not used (its children's histories cannot be restored: {}); "
                    "rebuilding from the event log",
-                   children.status().message());
+                   why);
       Status s = RebuildFromLog();
-      if (!s.ok()) {
-        fatal_ = Status::Corruption("the indicator view checkpoint is damaged and the view cannot be recomputed: " +
-                                    s.message() + "; stopped before ingesting anything");
-        spdlog::critical("{}", fatal_.message());
-        stop_.store(true);
-        Wake();
-        return false;
-      }
+      if (!s.ok())
+        return StopBeforeIngesting(Status::Corruption,
+                                   "the indicator view checkpoint is damaged and the view cannot be recomputed: " +
+                                       s.message());
       return true;
     }
     const size_t n = children->size();
@@ -719,6 +710,16 @@ class HubImpl final : public Hub {
     spdlog::info("children's histories restored: {} children in {} ms, after ready", n,
                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
     return true;
+  }
+
+  // Writer thread: the hub stops with the error `kind(why)` (Run returns it);
+  // false.
+  bool StopBeforeIngesting(Status (*kind)(std::string), const std::string& why) {
+    fatal_ = kind(why + "; stopped before ingesting anything");
+    spdlog::critical("{}", fatal_.message());
+    stop_.store(true);
+    Wake();
+    return false;
   }
 
   // Writer thread: a new checkpoint from the whole log, then the view from
