@@ -164,6 +164,12 @@ Status LoadConfigText(std::string_view text, const std::string& name, HubConfig&
       s = Get(node, name, key, t);
       if (s.ok() && (t < 0 || t > 100)) s = Status::InvalidArgument(name + ": " + key + ": must be 0 to 100");
       if (s.ok()) config.disclosure_threshold = static_cast<int>(t);
+    } else if (key == "memory_ahead_mib") {
+      s = Get(node, name, key, n);
+      if (s.ok() && (n < 0 || n > 4096)) s = Status::InvalidArgument(name + ": " + key + ": must be 0 (none) to 4096");
+      if (s.ok()) config.memory_ahead_mib = n;
+    } else if (key == "huge_pages") {
+      s = Get(node, name, key, config.huge_pages);
     } else if (key == "retention_days") {
       s = Get(node, name, key, n);
       if (s.ok() && (n < 0 || n > 36500))

@@ -17,6 +17,7 @@
 #include "hub/disclosure.h"
 #include "hub/http_server.h"
 #include "hub/hub.h"
+#include "hub/memory_reserve.h"
 #include "hub/metrics.h"
 
 int main(int argc, char** argv) {
@@ -27,6 +28,11 @@ int main(int argc, char** argv) {
   // reuse, which ingest needs to be fast.
   MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 1);
 #endif
+  // The memory the allocator grows by comes from one reserved range (address
+  // space only), so that it can be populated ahead of use once the hub has
+  // started (memory_reserve.h). Never freed: allocations live until exit.
+  auto* reserve = new lscb::hub::MemoryReserve(size_t{64} << 30);
+  lscb::hub::AllocateFrom(*reserve);
   CLI::App app{"lscb-hub: receives agencies' events, keeps the Board's indicators"};
   std::string data_dir, ingest, feed, query, config_file, log_level, definitions;
   bool sync_writes = false;
@@ -38,6 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "debug, info, warn or error");
   app.add_option("--definitions", definitions, "indicator definition set (TOML); the built-in v1 by default");
   app.add_flag("--sync-writes", sync_writes, "fsync each commit (survives power loss)");
+  bool huge_pages = false;
+  app.add_flag("--huge-pages", huge_pages,
+               "transparent huge pages for the hub's memory: more events/s, slower slowest acks on some machines");
   std::string http;
   app.add_option("--http", http, "HTTP address for /healthz, /metrics, the API and the dashboard "
                                  "(default 127.0.0.1:7480; \"off\" for none)");
@@ -77,9 +86,17 @@ int main(int argc, char** argv) {
     }
   }
   auto& o = config.options;
+  if (huge_pages) config.huge_pages = true;
+  o.on_started = [reserve, ahead = config.memory_ahead_mib] {
 #ifdef LSCB_WITH_TCMALLOC
-  o.on_started = [] { MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 0); };
+    MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 0);
 #endif
+    // Not while the saved view is restored: it would only raise that peak.
+    if (ahead > 0 && reserve->valid()) {
+      lscb::Status s = reserve->PopulateAhead(static_cast<size_t>(ahead) << 20);
+      if (!s.ok()) spdlog::warn("memory is not populated ahead of use: {}", s.message());
+    }
+  };
   if (!data_dir.empty()) o.data_dir = data_dir;
   if (!ingest.empty()) o.ingest_endpoint = ingest;
   if (!feed.empty()) o.feed_endpoint = feed;
@@ -96,6 +113,10 @@ int main(int argc, char** argv) {
   }
   if (!log_level.empty()) config.log_level = log_level;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (config.huge_pages && reserve->valid()) {
+    lscb::Status s = reserve->UseHugePages();
+    if (!s.ok()) spdlog::warn("no huge pages: {}", s.message());
+  }
   if (*backup) return lscb::hub::RunBackup(o, backup_out, std::cout, std::cerr);
   if (*restore) return lscb::hub::RunRestore(o, restore_from, std::cout, std::cerr);
   if (*rebuild) return lscb::hub::RunRebuild(o, std::cout, std::cerr, retained_only);

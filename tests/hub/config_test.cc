@@ -27,6 +27,11 @@ TEST(Config, MapsSettingsOntoOptions) {
   EXPECT_EQ(c.options.checkpoint_interval.count(), 5);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.options.retention.count(), 30 * 86400);
+  EXPECT_EQ(c.memory_ahead_mib, 32);
+  EXPECT_FALSE(c.huge_pages);
+  ASSERT_TRUE(LoadConfigText("memory_ahead_mib = 0\nhuge_pages = true\n", "hub.toml", c).ok());
+  EXPECT_EQ(c.memory_ahead_mib, 0);
+  EXPECT_TRUE(c.huge_pages);
 }
 
 TEST(Config, NamesTheBadKey) {
@@ -39,6 +44,8 @@ TEST(Config, NamesTheBadKey) {
   EXPECT_EQ(s.message(), "hub.toml: max_group_events: must be 1 or more");
   s = LoadConfigText("retention_days = -1\n", "hub.toml", c);
   EXPECT_EQ(s.message(), "hub.toml: retention_days: must be 0 (keep every event) to 36500");
+  s = LoadConfigText("memory_ahead_mib = -1\n", "hub.toml", c);
+  EXPECT_EQ(s.message(), "hub.toml: memory_ahead_mib: must be 0 (none) to 4096");
   s = LoadConfigText("data_dir = \n", "hub.toml", c);
   EXPECT_NE(s.message().find("hub.toml:1:"), std::string::npos);
 }
