@@ -1189,6 +1189,7 @@ Result<std::unique_ptr<Hub>> Hub::Open(const HubOptions& in) {
   store::Options so;
   so.sync_writes = options.sync_writes;
   so.before_commit = options.before_commit;
+  so.before_read_checkpoint = options.before_read_checkpoint;
   const auto t_open = SteadyClock::now();
   auto store = store::Store::Open(options.data_dir, so);
   if (!store.ok()) return store.status();

@@ -88,6 +88,9 @@ struct HubOptions {
   // Fault injection for tests: called before each store commit; a non-OK
   // status fails the commit (see store::Options::before_commit).
   std::function<Status()> before_commit;
+  // Fault injection for tests: called before each checkpoint is read (see
+  // store::Options::before_read_checkpoint).
+  std::function<Status(std::string_view name)> before_read_checkpoint;
   // For tests: called by the view's thread before it applies committed
   // groups (acks do not wait for it; queries do).
   std::function<void()> before_view_update;

@@ -606,6 +606,10 @@ class RocksStore final : public Store {
   }
 
   Result<bool> ReadCheckpoint(std::string_view name, const std::function<void(std::string_view)>& fn) override {
+    if (options_.before_read_checkpoint) {
+      Status s = options_.before_read_checkpoint(name);
+      if (!s.ok()) return s;
+    }
     rocksdb::ReadOptions ro;
     ro.fill_cache = false;
     rocksdb::PinnableSlice v;

@@ -70,6 +70,9 @@ struct Options {
   // Fault injection for tests: called before each commit; a non-OK status
   // fails the commit without writing anything.
   std::function<Status()> before_commit;
+  // Fault injection for tests: called before each ReadCheckpoint with the
+  // checkpoint's name; a non-OK status is what the read returns.
+  std::function<Status(std::string_view name)> before_read_checkpoint;
   // Idempotency records held in memory (and journalled) before they are
   // written to the idempotency family in one sorted file.
   size_t index_every_keys = 1 << 16;

@@ -30,7 +30,12 @@ std::string Position(uint64_t seq) {
 class ViewCheckpointTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = store::Store::Open(dir_.path(), {});
+    store::Options o;
+    // A failing disk, for the checkpoint named in fail_reading_.
+    o.before_read_checkpoint = [this](std::string_view name) {
+      return name == fail_reading_ ? Status::IoError("injected: cannot read " + std::string(name)) : Status::Ok();
+    };
+    auto s = store::Store::Open(dir_.path(), o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     IngestProcessor processor(*store_, view_, mu_, boards_, DefaultDefinitions(), SystemClock::Instance());
@@ -75,6 +80,7 @@ class ViewCheckpointTest : public ::testing::Test {
   }
 
   lscb::testing::TempDir dir_;
+  std::string fail_reading_;
   std::unique_ptr<store::Store> store_;
   std::shared_ptr<const BoardRegistry> boards_ = BoardRegistry::Default();
   std::shared_mutex mu_;
@@ -141,6 +147,42 @@ TEST_F(ViewCheckpointTest, ACheckpointWithoutItsOwnChildrensHistoriesIsNotUsed) 
   ASSERT_TRUE(seq.ok());
   EXPECT_EQ(*seq, 4u);
   EXPECT_EQ(own.Serialize(), view_.Serialize());
+}
+
+// Children's histories that cannot be read (a failing disk, not damage)
+// are an error: the checkpoint is neither used without them nor taken for
+// damaged, which would recompute the view from the log (or, once retention
+// has shortened it, refuse to start for the wrong reason).
+TEST_F(ViewCheckpointTest, ChildrensHistoriesThatCannotBeReadAreAnErrorNotDamage) {
+  ASSERT_TRUE(SaveViewCheckpoint(*store_, view_, 4).ok());
+  fail_reading_ = kChildren;
+  IndicatorView whole = Empty();
+  auto seq = LoadViewCheckpoint(*store_, whole);
+  ASSERT_FALSE(seq.ok());
+  EXPECT_TRUE(seq.status().IsIoError()) << seq.status().ToString();
+  EXPECT_NE(seq.status().message().find("injected"), std::string::npos) << seq.status().message();
+  EXPECT_EQ(whole.Serialize(), Empty().Serialize());  // nothing half-loaded
+
+  IndicatorView later = Empty();
+  ChildrenLoader load;
+  seq = LoadViewCheckpoint(*store_, later, &load);
+  ASSERT_TRUE(seq.ok()) << seq.status().ToString();
+  EXPECT_EQ(*seq, 4u);
+  ASSERT_TRUE(load);
+  auto restored = load();
+  ASSERT_FALSE(restored.ok());
+  EXPECT_TRUE(restored.status().IsIoError()) << restored.status().ToString();
+  EXPECT_FALSE(restored.status().IsCorruption());
+
+  // The rest of the view unreadable: an error too.
+  fail_reading_ = kView;
+  IndicatorView none = Empty();
+  seq = LoadViewCheckpoint(*store_, none);
+  ASSERT_FALSE(seq.ok());
+  EXPECT_TRUE(seq.status().IsIoError());
+
+  fail_reading_.clear();  // the disk recovers: the checkpoint is whole
+  ExpectTheViewRestored();
 }
 
 }  // namespace

@@ -361,6 +361,41 @@ TEST(Operations, ACheckpointWhoseChildrenAreDamagedIsRecomputedFromTheLog) {
   EXPECT_EQ(Rereferrals(hub, "FY2007-08"), 3);
 }
 
+// Children's histories that cannot be read at a start (a failing disk, not
+// damage) stop the hub before it ingests anything, saying why: it neither
+// counts new events without them nor recomputes the view from the whole
+// log. Once the disk reads again it starts as usual.
+TEST(Operations, ChildrensHistoriesThatCannotBeReadStopTheHubBeforeItIngests) {
+  TempDir dir;
+  {
+    RunningHub hub(dir / "hub");
+    Deliver(hub, Encode(kReferralsBefore));
+  }
+  hub::HubOptions o;
+  o.data_dir = dir / "hub";
+  o.ingest_endpoint = o.feed_endpoint = o.query_endpoint = "tcp://127.0.0.1:*";
+  o.before_read_checkpoint = [](std::string_view name) {
+    return name == "indicator_view_children" ? Status::IoError("injected: the disk cannot be read") : Status::Ok();
+  };
+  auto failing = hub::Hub::Open(o);
+  ASSERT_TRUE(failing.ok()) << failing.status().ToString();  // the rest of the view is read
+  auto run = std::async(std::launch::async, [&] { return (*failing)->Run(); });
+  if (run.wait_for(10s) != std::future_status::ready) {
+    (*failing)->Stop();
+    FAIL() << "the hub did not stop by itself";
+  }
+  Status stopped = run.get();
+  EXPECT_TRUE(stopped.IsIoError()) << stopped.ToString();
+  EXPECT_NE(stopped.message().find("children's histories cannot be read"), std::string::npos) << stopped.message();
+  EXPECT_NE(stopped.message().find("stopped before ingesting anything"), std::string::npos) << stopped.message();
+  EXPECT_EQ((*failing)->stats().groups_committed, 0u);
+  failing->reset();
+
+  RunningHub hub(dir / "hub");
+  Deliver(hub, Encode(kReferralsAfter));
+  EXPECT_EQ(Rereferrals(hub, "FY2007-08"), 3);
+}
+
 TEST(Operations, RetentionRemovesOldEventsButKeepsTheirFiguresAndIds) {
   constexpr int64_t kDay = 86400;
   TempDir dir;
