@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   // The memory the allocator grows by comes from one reserved range (address
   // space only), so that it can be populated ahead of use once the hub has
   // started (memory_reserve.h). Never freed: allocations live until exit.
-  auto* reserve = new lscb::hub::MemoryReserve(size_t{64} << 30);
+  static auto* const reserve = new lscb::hub::MemoryReserve(size_t{16} << 30);
   lscb::hub::AllocateFrom(*reserve);
   CLI::App app{"lscb-hub: receives agencies' events, keeps the Board's indicators"};
   std::string data_dir, ingest, feed, query, config_file, log_level, definitions;
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   }
   auto& o = config.options;
   if (huge_pages) config.huge_pages = true;
-  o.on_started = [reserve, ahead = config.memory_ahead_mib] {
+  o.on_started = [ahead = config.memory_ahead_mib] {
 #ifdef LSCB_WITH_TCMALLOC
     MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 0);
 #endif
