@@ -36,8 +36,7 @@ using transport::Frames;
 using transport::Millis;
 using SteadyClock = std::chrono::steady_clock;
 
-// The feed thread's niceness (Linux: per thread), above the other threads',
-// where it may not run at idle priority.
+// The feed thread's niceness (Linux: per thread), above the other threads'.
 constexpr int kFeedNice = 10;
 // How often the feed thread publishes what is due.
 constexpr Millis kFeedTick{50};
@@ -462,14 +461,9 @@ class HubImpl final : public Hub {
     });
     feed_thread_ = std::thread([this] {
       ::pthread_setname_np(::pthread_self(), "lscb-feed");
-      // The feed is sent at most once a second anyway. It runs only when a
-      // core has nothing else to do (SCHED_IDLE), so that receiving,
-      // committing and acknowledging events never wait behind its bursts;
-      // while both cores stay busy its updates wait, and the next one
-      // carries the latest figures. Where that is refused, a lower priority.
-      sched_param idle{};
-      if (::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &idle) != 0 &&
-          ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kFeedNice) != 0)
+      // The feed is sent at most once a second anyway: when the cores are
+      // busy, receiving, committing and acknowledging events come first.
+      if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kFeedNice) != 0)
         spdlog::debug("feed: cannot lower the feed thread's priority");
       while (!stop_.load()) {
         publisher_->PublishDue();
