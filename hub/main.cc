@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   // space only), so that it can be populated ahead of use once the hub has
   // started (memory_reserve.h). Never freed: allocations live until exit.
   static auto* const reserve = new lscb::hub::MemoryReserve(size_t{16} << 30);
-  lscb::hub::AllocateFrom(*reserve);
+  static const bool from_reserve = lscb::hub::AllocateFrom(*reserve).ok();
   CLI::App app{"lscb-hub: receives agencies' events, keeps the Board's indicators"};
   std::string data_dir, ingest, feed, query, config_file, log_level, definitions;
   bool sync_writes = false;
@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 0);
 #endif
     // Not while the saved view is restored: it would only raise that peak.
-    if (ahead > 0 && reserve->valid()) {
+    if (ahead > 0 && from_reserve) {
       lscb::Status s = reserve->PopulateAhead(static_cast<size_t>(ahead) << 20);
       if (!s.ok()) spdlog::warn("memory is not populated ahead of use: {}", s.message());
     }
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   }
   if (!log_level.empty()) config.log_level = log_level;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-  if (config.huge_pages && reserve->valid()) {
+  if (config.huge_pages && from_reserve) {
     lscb::Status s = reserve->UseHugePages();
     if (!s.ok()) spdlog::warn("no huge pages: {}", s.message());
   }

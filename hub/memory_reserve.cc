@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #ifdef LSCB_WITH_TCMALLOC
@@ -18,11 +19,21 @@
 #endif
 
 namespace lscb::hub {
+namespace {
+
+// Populated in steps this size: each step holds the process's memory-map
+// lock (for reading) while its pages are faulted in.
+constexpr size_t kPopulateStep = size_t{256} << 10;
+
+}  // namespace
 
 MemoryReserve::MemoryReserve(size_t bytes) {
+  if (bytes == 0 || bytes > SIZE_MAX / 2) return;
   bytes = (bytes + kChunk - 1) / kChunk * kChunk;
-  // One chunk more, so that the range can start on a chunk boundary.
-  void* p = ::mmap(nullptr, bytes + kChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // One chunk more, so that the range can start on a chunk boundary. No
+  // access until a chunk is taken or populated (Commit): a range that cannot
+  // be touched is not charged against the system's commit limit.
+  void* p = ::mmap(nullptr, bytes + kChunk, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return;
   map_ = p;
   mapped_ = bytes + kChunk;
@@ -41,13 +52,20 @@ MemoryReserve::~MemoryReserve() {
   if (map_) ::munmap(map_, mapped_);
 }
 
+bool MemoryReserve::CommitUpTo(size_t end) {
+  if (end <= committed_) return true;
+  if (::mprotect(base_ + committed_, end - committed_, PROT_READ | PROT_WRITE) != 0) return false;
+  committed_ = end;
+  return true;
+}
+
 void* MemoryReserve::Take(size_t size, size_t* taken) {
-  if (!base_ || size == 0) return nullptr;
+  if (!base_ || size == 0 || size > size_) return nullptr;
   const size_t rounded = (size + kChunk - 1) / kChunk * kChunk;
   char* p = nullptr;
   {
     std::lock_guard lock(mu_);
-    if (rounded > size_ - taken_) return nullptr;
+    if (rounded > size_ - taken_ || !CommitUpTo(taken_ + rounded)) return nullptr;
     p = base_ + taken_;
     taken_ += rounded;
   }
@@ -58,21 +76,24 @@ void* MemoryReserve::Take(size_t size, size_t* taken) {
 
 Status MemoryReserve::PopulateAhead(size_t ahead) {
   if (!base_) return Status::FailedPrecondition("no memory reserve to populate");
-  size_t first = 0;
-  {
-    std::lock_guard lock(mu_);
-    if (populator_.joinable()) return Status::FailedPrecondition("memory is populated ahead already");
-    first = std::max(taken_, populated_);
+  if (ahead == 0) return Status::Ok();
+  std::lock_guard lock(mu_);
+  if (started_) return Status::FailedPrecondition("memory is populated ahead already");
+  const size_t first = std::max(taken_, populated_);
+  if (first >= size_) return Status::Ok();
+  if (!CommitUpTo(first + kChunk))
+    return Status::FailedPrecondition(std::string("memory cannot be reserved for populating: ") +
+                                      std::strerror(errno));
+  // The first step on this thread, so that a system that cannot populate
+  // says so here.
+  if (::madvise(base_ + first, kPopulateStep, MADV_POPULATE_WRITE) != 0) {
+    const int e = errno;
+    return Status::FailedPrecondition(
+        e == EINVAL ? "this system cannot populate memory ahead of use (MADV_POPULATE_WRITE needs Linux 5.14)"
+                    : std::string("memory cannot be populated ahead of use: ") + std::strerror(e));
   }
-  if (ahead == 0 || first >= size_) return Status::Ok();
-  if (::madvise(base_ + first, kChunk, MADV_POPULATE_WRITE) != 0)
-    return Status::FailedPrecondition(std::string("this system cannot populate memory ahead of use (") +
-                                      std::strerror(errno) + "; MADV_POPULATE_WRITE needs Linux 5.14)");
-  {
-    std::lock_guard lock(mu_);
-    populated_ = std::max(populated_, first + kChunk);
-    ahead_ = (ahead + kChunk - 1) / kChunk * kChunk;
-  }
+  ahead_ = (ahead + kChunk - 1) / kChunk * kChunk;
+  started_ = true;
   populator_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "lscb-memory");
     PopulateLoop();
@@ -83,31 +104,37 @@ Status MemoryReserve::PopulateAhead(size_t ahead) {
 void MemoryReserve::PopulateLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    const size_t target = std::min(size_, taken_ + ahead_);
     if (stop_) return;
+    const size_t target = std::min(size_, taken_ + ahead_);
     // A chunk taken before it was populated is left to its user.
     const size_t from = std::max(populated_, taken_);
     if (from >= target) {
       cv_.wait(lock);
       continue;
     }
+    if (!CommitUpTo(from + kChunk)) return;
     lock.unlock();
-    const bool ok = ::madvise(base_ + from, kChunk, MADV_POPULATE_WRITE) == 0;
+    bool ok = true;
+    for (size_t step = 0; ok && step < kChunk; step += kPopulateStep)
+      ok = ::madvise(base_ + from + step, kPopulateStep, MADV_POPULATE_WRITE) == 0;
     lock.lock();
-    if (!ok) return;  // out of memory, most likely: users fault pages in themselves
+    // Memory short (or the range unusable): from here on users fault pages
+    // in themselves, as without a reserve.
+    if (!ok) return;
     populated_ = std::max(populated_, from + kChunk);
   }
 }
 
 Status MemoryReserve::UseHugePages() {
   if (!base_) return Status::FailedPrecondition("no memory reserve for huge pages");
-  size_t from = 0;
-  {
-    std::lock_guard lock(mu_);
-    from = taken_;
-  }
-  if (from >= size_) return Status::Ok();
-  if (::madvise(base_ + from, size_ - from, MADV_HUGEPAGE) != 0)
+  std::string mode;
+  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
+  if (mode.find("[never]") != std::string::npos)
+    return Status::FailedPrecondition("transparent huge pages are off on this system ([never] in "
+                                      "/sys/kernel/mm/transparent_hugepage/enabled)");
+  std::lock_guard lock(mu_);
+  if (taken_ >= size_) return Status::Ok();
+  if (::madvise(base_ + taken_, size_ - taken_, MADV_HUGEPAGE) != 0)
     return Status::FailedPrecondition(std::string("this system gives no transparent huge pages (") +
                                       std::strerror(errno) + ")");
   return Status::Ok();
@@ -142,15 +169,20 @@ class ReserveSysAllocator final : public SysAllocator {
 
 }  // namespace
 
-void AllocateFrom(MemoryReserve& reserve) {
-  if (!reserve.valid()) return;
-  // Lives as long as the process: tcmalloc may call it until the end.
-  static auto* allocator =
-      new ReserveSysAllocator(reserve, MallocExtension::instance()->GetSystemAllocator());
-  MallocExtension::instance()->SetSystemAllocator(allocator);
+Status AllocateFrom(MemoryReserve& reserve) {
+  if (!reserve.valid()) return Status::FailedPrecondition("the memory reserve could not be mapped");
+  static std::mutex mu;
+  static ReserveSysAllocator* installed = nullptr;  // lives as long as the process: tcmalloc may call it until the end
+  std::lock_guard lock(mu);
+  if (installed) return Status::FailedPrecondition("the allocator already takes its memory from a reserve");
+  installed = new ReserveSysAllocator(reserve, MallocExtension::instance()->GetSystemAllocator());
+  MallocExtension::instance()->SetSystemAllocator(installed);
+  return Status::Ok();
 }
 #else
-void AllocateFrom(MemoryReserve&) {}
+Status AllocateFrom(MemoryReserve&) {
+  return Status::FailedPrecondition("this build's allocator is not tcmalloc: it cannot take memory from a reserve");
+}
 #endif
 
 }  // namespace lscb::hub

@@ -5,12 +5,14 @@
 // memtables above all), and the first touch of each page is a page fault on
 // the thread that touches it, often the one committing a group. Where page
 // faults are dear (on some virtual machines, tens of microseconds each),
-// populating the pages ahead in bulk, one system call per chunk
-// (MADV_POPULATE_WRITE), costs less in all and nothing on those threads.
-// With huge pages (UseHugePages) there are 512 times fewer faults, but each
-// one takes longer.
+// populating the pages ahead in bulk (MADV_POPULATE_WRITE, 256 KiB a call)
+// costs less in all, and those threads seldom wait for a fault (the
+// populating thread still competes with them for the cores). With huge
+// pages (UseHugePages) there are 512 times fewer faults, but each one takes
+// longer. Without it the system's setting applies (where transparent huge
+// pages are "always", the reserve gets them too).
 //
-// Thread-safe.
+// Thread-safe: every member may be called from any thread.
 #pragma once
 
 #include <condition_variable>
@@ -27,9 +29,11 @@ class MemoryReserve {
   // What Take hands out is a multiple of this, aligned to it (a huge page).
   static constexpr size_t kChunk = size_t{2} << 20;
 
-  // Reserves `bytes` of address space, not memory (MAP_NORESERVE): pages are
-  // backed as they are touched or populated. valid() is false when the
-  // system refuses the range (a limit on address space, strict overcommit).
+  // Reserves `bytes` of address space, not memory: the range has no access
+  // (and is not charged against the system's commit limit) until a chunk is
+  // taken or populated, and pages are backed as they are touched or
+  // populated. valid() is false when the system refuses the range (a limit
+  // on address space).
   explicit MemoryReserve(size_t bytes);
   // Stops populating and unmaps the whole range: only once nothing taken
   // from it is in use. (The hub's reserve lives as long as the process.)
@@ -45,14 +49,16 @@ class MemoryReserve {
   void* Take(size_t size, size_t* taken);
 
   // From now on a background thread keeps the `ahead` bytes after what was
-  // taken populated (rounded up to chunks). The first chunk is populated
-  // before this returns: FailedPrecondition when the system cannot
-  // populate memory (MADV_POPULATE_WRITE, Linux 5.14), and nothing is
-  // started. Populating never changes what a page holds.
+  // taken populated (rounded up to chunks); 0: none. The first step is
+  // populated before this returns: FailedPrecondition when the system
+  // cannot populate memory (MADV_POPULATE_WRITE, Linux 5.14) or when called
+  // before, and nothing is started. Populating never changes what a page
+  // holds. When it fails later (memory short), populating stops: users
+  // fault pages in themselves, as without a reserve.
   Status PopulateAhead(size_t ahead);
 
   // Transparent huge pages for the part not taken yet (MADV_HUGEPAGE):
-  // FailedPrecondition when the system has none to give.
+  // FailedPrecondition when the system has them off.
   Status UseHugePages();
 
   // Bytes taken from the start of the range; how far populating has gone
@@ -66,6 +72,8 @@ class MemoryReserve {
 
  private:
   void PopulateLoop();
+  // Under mu_: gives [0, end) read and write access.
+  bool CommitUpTo(size_t end);
 
   char* base_ = nullptr;
   size_t size_ = 0;     // usable bytes from base_
@@ -76,13 +84,17 @@ class MemoryReserve {
   size_t taken_ = 0;      // guarded by mu_
   size_t populated_ = 0;  // guarded by mu_
   size_t ahead_ = 0;      // guarded by mu_
+  size_t committed_ = 0;  // bytes with access; guarded by mu_
+  bool started_ = false;  // guarded by mu_
   bool stop_ = false;     // guarded by mu_
   std::thread populator_;
 };
 
 // Makes tcmalloc take the memory it asks the system for from `reserve`
 // (which must outlive every allocation), falling back to its own way when
-// the reserve cannot serve. Does nothing in a build without tcmalloc.
-void AllocateFrom(MemoryReserve& reserve);
+// the reserve cannot serve. Once per process. FailedPrecondition (and
+// nothing changes) when the reserve is not valid, when a reserve was
+// installed before, or in a build whose allocator is not tcmalloc.
+Status AllocateFrom(MemoryReserve& reserve);
 
 }  // namespace lscb::hub

@@ -46,6 +46,7 @@ TEST(MemoryReserve, HandsOutAlignedChunksInOrderUntilItIsSpent) {
   char* c = static_cast<char*>(r.Take(4 * kChunk, nullptr));
   ASSERT_EQ(c, a + 4 * kChunk);
   EXPECT_EQ(r.Take(1, &taken), nullptr);
+  EXPECT_EQ(r.Take(SIZE_MAX, &taken), nullptr);  // no rounding past the end
   EXPECT_EQ(r.taken(), 8 * kChunk);
   EXPECT_TRUE(r.Holds(c + 4 * kChunk - 1));
   EXPECT_FALSE(r.Holds(c + 4 * kChunk));
@@ -87,7 +88,10 @@ TEST(MemoryReserve, PopulatesAheadOfWhatWasTakenWithoutChangingIt) {
 TEST(MemoryReserve, TcmallocTakesTheMemoryItGrowsByFromTheReserve) {
   auto* reserve = new MemoryReserve(size_t{1} << 30);  // as in the hub: never freed
   ASSERT_TRUE(reserve->valid());
-  AllocateFrom(*reserve);
+  Status installed = AllocateFrom(*reserve);
+  ASSERT_TRUE(installed.ok()) << installed.ToString();
+  MemoryReserve another(8 * kChunk);
+  EXPECT_TRUE(AllocateFrom(another).IsFailedPrecondition());  // once per process
   const size_t before = reserve->taken();
   std::vector<char*> blocks;
   for (int i = 0; i < 4; ++i) {
@@ -98,6 +102,15 @@ TEST(MemoryReserve, TcmallocTakesTheMemoryItGrowsByFromTheReserve) {
   EXPECT_GE(reserve->taken(), before + (64u << 20));
   for (char* b : blocks) EXPECT_TRUE(reserve->Holds(b));
   for (char* b : blocks) std::free(b);
+}
+#else
+// A build whose allocator is not tcmalloc says so, and the hub then neither
+// populates nor asks for huge pages.
+TEST(MemoryReserve, AnAllocatorThatIsNotTcmallocIsNotGivenTheReserve) {
+  MemoryReserve r(8 * kChunk);
+  ASSERT_TRUE(r.valid());
+  EXPECT_TRUE(AllocateFrom(r).IsFailedPrecondition());
+  EXPECT_EQ(r.taken(), 0u);
 }
 #endif
 
