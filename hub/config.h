@@ -60,7 +60,8 @@ struct HubConfig {
   int64_t memory_ahead_mib = 32;
   // Transparent huge pages for the hub's memory: 512 times fewer page
   // faults, so more events/s under load; but each fault takes longer, which
-  // on some virtual machines delays the slowest acks.
+  // on some virtual machines delays the slowest acks. Off, the system's
+  // setting applies.
   bool huge_pages = false;
 };
 
