@@ -25,20 +25,31 @@ namespace {
 // lock (for reading) while its pages are faulted in.
 constexpr size_t kPopulateStep = size_t{256} << 10;
 
+size_t RoundUpToChunk(size_t bytes) {
+  constexpr size_t kChunk = MemoryReserve::kChunk;
+  return (bytes + kChunk - 1) / kChunk * kChunk;
+}
+
+// Faults [at, at + bytes) in, kPopulateStep at a time; false at the first
+// step the system refuses (errno says why).
+bool Populate(char* at, size_t bytes) {
+  for (size_t step = 0; step < bytes; step += kPopulateStep)
+    if (::madvise(at + step, std::min(kPopulateStep, bytes - step), MADV_POPULATE_WRITE) != 0) return false;
+  return true;
+}
+
 }  // namespace
 
 MemoryReserve::MemoryReserve(size_t bytes) {
   if (bytes == 0 || bytes > SIZE_MAX / 2) return;
-  bytes = (bytes + kChunk - 1) / kChunk * kChunk;
+  bytes = RoundUpToChunk(bytes);
   // One chunk more, so that the range can start on a chunk boundary. No
-  // access until a chunk is taken or populated (Commit): a range that cannot
-  // be touched is not charged against the system's commit limit.
+  // access until a chunk is taken or populated (CommitUpTo): a range that
+  // cannot be touched is not charged against the system's commit limit.
   void* p = ::mmap(nullptr, bytes + kChunk, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) return;
   map_ = p;
-  mapped_ = bytes + kChunk;
-  const auto at = reinterpret_cast<uintptr_t>(p);
-  base_ = reinterpret_cast<char*>((at + kChunk - 1) / kChunk * kChunk);
+  base_ = reinterpret_cast<char*>(RoundUpToChunk(reinterpret_cast<uintptr_t>(p)));
   size_ = bytes;
 }
 
@@ -49,7 +60,7 @@ MemoryReserve::~MemoryReserve() {
   }
   cv_.notify_all();
   if (populator_.joinable()) populator_.join();
-  if (map_) ::munmap(map_, mapped_);
+  if (map_) ::munmap(map_, size_ + kChunk);
 }
 
 bool MemoryReserve::CommitUpTo(size_t end) {
@@ -61,7 +72,7 @@ bool MemoryReserve::CommitUpTo(size_t end) {
 
 void* MemoryReserve::Take(size_t size, size_t* taken) {
   if (!base_ || size == 0 || size > size_) return nullptr;
-  const size_t rounded = (size + kChunk - 1) / kChunk * kChunk;
+  const size_t rounded = RoundUpToChunk(size);
   char* p = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -86,13 +97,13 @@ Status MemoryReserve::PopulateAhead(size_t ahead) {
                                       std::strerror(errno));
   // The first step on this thread, so that a system that cannot populate
   // says so here.
-  if (::madvise(base_ + first, kPopulateStep, MADV_POPULATE_WRITE) != 0) {
+  if (!Populate(base_ + first, kPopulateStep)) {
     const int e = errno;
     return Status::FailedPrecondition(
         e == EINVAL ? "this system cannot populate memory ahead of use (MADV_POPULATE_WRITE needs Linux 5.14)"
                     : std::string("memory cannot be populated ahead of use: ") + std::strerror(e));
   }
-  ahead_ = (ahead + kChunk - 1) / kChunk * kChunk;
+  ahead_ = RoundUpToChunk(ahead);
   started_ = true;
   populator_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "lscb-memory");
@@ -114,9 +125,7 @@ void MemoryReserve::PopulateLoop() {
     }
     if (!CommitUpTo(from + kChunk)) return;
     lock.unlock();
-    bool ok = true;
-    for (size_t step = 0; ok && step < kChunk; step += kPopulateStep)
-      ok = ::madvise(base_ + from + step, kPopulateStep, MADV_POPULATE_WRITE) == 0;
+    const bool ok = Populate(base_ + from, kChunk);
     lock.lock();
     // Memory short (or the range unusable): from here on users fault pages
     // in themselves, as without a reserve.

@@ -77,8 +77,7 @@ class MemoryReserve {
 
   char* base_ = nullptr;
   size_t size_ = 0;     // usable bytes from base_
-  size_t mapped_ = 0;   // bytes mapped from map_
-  void* map_ = nullptr;
+  void* map_ = nullptr;  // the mapping: size_ + kChunk bytes, base_ within it
   mutable std::mutex mu_;
   std::condition_variable cv_;
   size_t taken_ = 0;      // guarded by mu_
