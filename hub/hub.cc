@@ -23,6 +23,7 @@
 #include "hub/ingest.h"
 #include "hub/maintenance.h"
 #include "hub/query.h"
+#include "hub/view_queue.h"
 #include "lscb/v1/wire.pb.h"
 #include "store/store.h"
 #include "transport/curve.h"
@@ -44,6 +45,11 @@ constexpr Millis kFeedTick{50};
 // all it received and the writer is idle (see IngestQueue). More, and the
 // writer takes them, so that receiving and deciding overlap under load.
 constexpr size_t kInlineMaxEvents = 64;
+// The most events of such groups the receiver applies to the view itself,
+// after their acks, when the view's thread is idle (ApplyOwnGroups): fewer
+// than waking the view's thread costs. More, and the view's thread applies
+// them while the receiver reads what came next.
+constexpr size_t kApplyHereMaxEvents = 4;
 
 // One received ingest message.
 struct Batch {
@@ -148,52 +154,6 @@ class IngestQueue {
   bool turn_taken_ = true;     // guarded by mu_
   bool turn_wanted_ = false;   // guarded by mu_: the writer waits for the turn
   bool closed_ = false;        // guarded by mu_
-};
-
-// Committed groups waiting to be applied to the view, bounded in events:
-// the writer waits when the view falls that far behind.
-class ViewQueue {
- public:
-  explicit ViewQueue(size_t capacity) : capacity_(capacity) {}
-  // Writer thread. False when closed.
-  bool Push(ViewUpdate u) {
-    {
-      std::unique_lock lock(mu_);
-      room_.wait(lock, [&] { return events_ < capacity_ || closed_; });
-      if (closed_) return false;
-      events_ += u.size();
-      updates_.push_back(std::move(u));
-    }
-    // After unlocking: the applier, woken, does not wait for the lock.
-    ready_.notify_one();
-    return true;
-  }
-  // Applier thread: everything waiting (empty once closed and drained).
-  std::vector<ViewUpdate> PopAll() {
-    std::unique_lock lock(mu_);
-    ready_.wait(lock, [&] { return !updates_.empty() || closed_; });
-    std::vector<ViewUpdate> out(std::make_move_iterator(updates_.begin()), std::make_move_iterator(updates_.end()));
-    updates_.clear();
-    events_ = 0;
-    lock.unlock();
-    room_.notify_all();
-    return out;
-  }
-  // What is pushed before is still popped.
-  void Close() {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    ready_.notify_all();
-    room_.notify_all();
-  }
-
- private:
-  const size_t capacity_;
-  std::mutex mu_;
-  std::condition_variable ready_, room_;
-  std::deque<ViewUpdate> updates_;  // guarded by mu_
-  size_t events_ = 0;               // guarded by mu_
-  bool closed_ = false;             // guarded by mu_
 };
 
 // A group decided by the writer, on its way to the store.
@@ -581,6 +541,25 @@ class HubImpl final : public Hub {
     if (!turn) return;
     if (!own.empty()) Ingest(std::move(own));
     queue_.EndTurn();
+    SendReplies();
+    ApplyOwnGroups();
+  }
+
+  // Receiver, after sending the acks of groups it committed itself: applies
+  // their changes to the view when they are a few events, the view's thread
+  // is idle and the view's lock is free; otherwise the view's thread does.
+  void ApplyOwnGroups() {
+    const size_t applied = view_queue_.ApplyHere(kApplyHereMaxEvents, [this](std::vector<ViewUpdate>& updates) {
+      // The test hook holds the view's thread, never the receiver.
+      return !options_.before_view_update && processor_.TryApplyToView(updates);
+    });
+    if (applied == 0) return;
+    {
+      std::lock_guard lock(view_seq_mu_);  // so that a waiter cannot miss it
+    }
+    view_seq_cv_.notify_all();
+    std::lock_guard lock(stats_mu_);
+    stats_.groups_applied_by_receiver += applied;
   }
 
   // The view's applier: brings the view up to date with the groups the
@@ -598,6 +577,7 @@ class HubImpl final : public Hub {
       }
       if (options_.before_view_update) options_.before_view_update();
       processor_.ApplyToView(updates);
+      view_queue_.Done();
       {
         std::lock_guard lock(view_seq_mu_);  // so that a waiter cannot miss it
       }
@@ -799,8 +779,10 @@ class HubImpl final : public Hub {
     // Applied by the view's thread while the next group is decided. (The
     // queue is closed only once this thread has stopped; if it were not, the
     // view would miss the group until a restart replays it from the log.)
+    // The receiver applies its own group after sending the acks, when the
+    // view's thread is idle (ApplyOwnGroups): no wake-up for a few events.
     if (update.ops.empty()) processor_.RecycleUpdate(update);
-    else if (!view_queue_.Push(std::move(update)))
+    else if (!view_queue_.Push(std::move(update), /*wake=*/!on_receiver))
       spdlog::error("ingest: the indicator view's thread has stopped; a restart brings the view up to date");
     if (HubMetrics* m = options_.metrics.get()) {
       m->commit_latency().Observe(static_cast<double>(micros) / 1e6);
@@ -1108,7 +1090,7 @@ class HubImpl final : public Hub {
   IndicatorView view_;  // guarded by view_mutex_
   IngestProcessor processor_;  // ProcessGroup: writer thread; ApplyToView: view thread
   IngestQueue queue_;
-  ViewQueue view_queue_;  // writer -> view thread
+  ViewQueue view_queue_;  // committed groups -> the view's thread (or the receiver's)
   // Notified when the view thread has applied updates (AwaitView).
   mutable std::mutex view_seq_mu_;
   mutable std::condition_variable view_seq_cv_;

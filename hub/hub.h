@@ -122,6 +122,9 @@ struct HubStats {
   // Groups decided and committed by the receiving thread itself: a few
   // events arriving while nothing waited and the writer was idle.
   uint64_t groups_by_receiver = 0;
+  // Of those, the ones whose changes the receiving thread applied to the
+  // view itself, after their acks, because the view's thread was idle.
+  uint64_t groups_applied_by_receiver = 0;
   // Groups not committed (and not acknowledged): their commit failed, or
   // they were decided after a group whose commit failed.
   uint64_t groups_failed = 0;

@@ -519,7 +519,17 @@ Result<std::vector<EventAck>> IngestProcessor::ProcessGroup(const std::vector<In
 
 void IngestProcessor::ApplyToView(std::vector<ViewUpdate>& updates) {
   if (updates.empty()) return;
-  std::unique_lock lock(view_mutex_);
+  ApplyLocked(updates, std::unique_lock(view_mutex_));
+}
+
+bool IngestProcessor::TryApplyToView(std::vector<ViewUpdate>& updates) {
+  std::unique_lock lock(view_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  if (!updates.empty()) ApplyLocked(updates, std::move(lock));
+  return true;
+}
+
+void IngestProcessor::ApplyLocked(std::vector<ViewUpdate>& updates, std::unique_lock<std::shared_mutex> lock) {
   for (const ViewUpdate& u : updates) {
     for (const auto& op : u.ops) {
       if (op.before) view_.Replace(*op.before, op.after);

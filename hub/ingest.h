@@ -167,6 +167,9 @@ class IngestProcessor final {
   // the next groups, RecycleUpdate). REQUIRES: every group committed before
   // them has been applied.
   void ApplyToView(std::vector<ViewUpdate>& updates);
+  // ApplyToView when the view's lock can be taken at once; otherwise false,
+  // with nothing applied.
+  bool TryApplyToView(std::vector<ViewUpdate>& updates);
   // Empties `update`, keeping its list's room for a group to come (any
   // thread): an update with nothing to apply, or one applied.
   void RecycleUpdate(ViewUpdate& update);
@@ -200,6 +203,9 @@ class IngestProcessor final {
   uint64_t committed_seq() const { return std::max(committed_seq_.load(std::memory_order_acquire), applied_seq()); }
 
  private:
+  // ApplyToView's work, holding the view's lock exclusively (released
+  // before the updates are recycled).
+  void ApplyLocked(std::vector<ViewUpdate>& updates, std::unique_lock<std::shared_mutex> lock);
   // The facts of a log entry and, when `principal` is given, who sent it.
   Result<EventFacts> FactsOfEntry(uint64_t seq, std::string* principal = nullptr);
 

@@ -315,6 +315,27 @@ TEST(Operations, AcksDoNotWaitForTheViewButQueriesAfterThemSeeTheirEvents) {
   EXPECT_EQ(answer.get(), 1);
 }
 
+// A group of a few events that the receiver committed itself is applied to
+// the view by the receiver too, after its ack, when the view's thread is
+// idle (no wake-up of that thread); a query sent after the ack sees it.
+TEST(Operations, AFewEventsAreAppliedToTheViewByTheReceiverAfterTheirAcks) {
+  TempDir dir;
+  RunningHub hub(dir / "hub");
+  const std::vector<std::string> events = Encode(kReferralsBefore);
+  ASSERT_EQ(events.size(), 3u);
+  const int64_t expected[] = {0, 1, 1};  // R2 re-refers Ann; Bob's R4 is his first
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto results = Send(hub, {events[i]});
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].outcome, lscb::v1::ACCEPTED);
+    EXPECT_EQ(Rereferrals(hub, "FY2007-08"), expected[i]) << "after event " << i;
+  }
+  const auto stats = hub.stats();
+  EXPECT_EQ(stats.events_committed, 3u);
+  EXPECT_GE(stats.groups_applied_by_receiver, 1u);
+  EXPECT_LE(stats.groups_applied_by_receiver, stats.groups_by_receiver);
+}
+
 // on_started (the allocator's start-up setting ends there) is called once
 // per start, before any event is acknowledged.
 TEST(Operations, TheStartIsOverBeforeTheFirstEventIsDecided) {
