@@ -289,7 +289,8 @@ int RunIngest(const IngestConfig& cfg) {
   json result;
   {
     Child hub(argv, tmp + "/hub.out", tmp + "/hub.err");
-    if (!hub.WaitForErr("ready", cfg.hub_prefix.empty() ? 30s : 300s)) {
+    // The hub's own line ("ready: ingest=..."), not any word containing it.
+    if (!hub.WaitForErr("ready: ingest=", cfg.hub_prefix.empty() ? 30s : 300s) || !hub.Running()) {
       std::cerr << "lscb-bench ingest: the hub did not become ready:\n" << hub.Err();
       hub.Stop(5s);
       if (!cfg.keep) RemoveTree(tmp);
