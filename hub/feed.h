@@ -17,6 +17,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 #include "core/boards.h"
 #include "hub/indicator_view.h"
@@ -92,6 +93,9 @@ class FeedPublisher final {
   std::mutex dirty_mu_;
   std::map<std::string, Dirty> dirty_;  // guarded by dirty_mu_
   std::map<std::string, TopicStatus> status_;  // feed thread only
+  // Where PublishDue builds each snapshot (one at a time; a larger one
+  // takes more from the allocator). Feed thread only.
+  std::vector<char> snapshot_block_ = std::vector<char>(size_t{256} << 10);
   uint64_t snapshots_computed_ = 0;             // feed thread only
 };
 
