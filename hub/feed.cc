@@ -153,10 +153,10 @@ void FeedPublisher::PublishDue() {
     }
 
     // Disclosure control and serialisation, without the view's lock. Each
-    // snapshot is built in the feed's own block of memory (an arena: no
-    // allocation per cell, nothing freed one by one, no allocator lock taken
-    // by this low-priority thread) and serialised once: the bytes kept to
-    // compare with next time are the bytes sent.
+    // snapshot is built in the feed's own block of memory (an arena: its
+    // cells are neither allocated nor freed one by one, so this low-priority
+    // thread seldom takes the allocator's locks) and serialised once: the
+    // bytes kept to compare with next time are the bytes sent.
     // The published bytes once this update is sent (nullopt: period gone).
     std::vector<std::pair<uint32_t, std::optional<std::string>>> commit;
     std::string changed;  // the snapshots sent, as FeedUpdate.snapshots
