@@ -154,16 +154,16 @@ void FeedPublisher::PublishDue() {
 
     // Disclosure control and serialisation, without the view's lock. Each
     // snapshot is built in the feed's own block of memory (an arena: its
-    // cells are neither allocated nor freed one by one, so this low-priority
-    // thread seldom takes the allocator's locks) and serialised once: the
-    // bytes kept to compare with next time are the bytes sent.
+    // cells are neither allocated nor freed one by one; only their strings
+    // longer than 15 bytes still are) and serialised once: the bytes kept to
+    // compare with next time are the bytes sent.
     // The published bytes once this update is sent (nullopt: period gone).
     std::vector<std::pair<uint32_t, std::optional<std::string>>> commit;
     std::string changed;  // the snapshots sent, as FeedUpdate.snapshots
     if (dirty) {
       google::protobuf::ArenaOptions block;
-      block.initial_block = snapshot_block_.data();
-      block.initial_block_size = snapshot_block_.size();
+      block.initial_block = snapshot_block_.get();
+      block.initial_block_size = kSnapshotBlock;
       google::protobuf::Arena arena(block);
       for (auto& [code, data] : periods) {
         auto it = st.published.find(code);
@@ -194,7 +194,9 @@ void FeedPublisher::PublishDue() {
     }
     // `snapshots` is FeedUpdate's last field: these are the bytes
     // SerializeAsString gives with the snapshots added.
-    Status s = pub_.Publish(topic, update.SerializeAsString() + changed);
+    std::string bytes = update.SerializeAsString();
+    bytes += changed;
+    Status s = pub_.Publish(topic, bytes);
     if (!s.ok()) {
       spdlog::debug("feed: {}", s.message());
       if (dirty) {  // computed again next time

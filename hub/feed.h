@@ -13,6 +13,7 @@
 #include <climits>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
@@ -27,7 +28,8 @@
 namespace lscb::hub {
 
 // What leaves the hub for a subscriber (disclosure control), applied to the
-// snapshot in place; identity when null.
+// snapshot in place; identity when null. The snapshot may live on an arena:
+// the filter keeps no pointer into it after the call.
 using PublishFilter = std::function<void(lscb::v1::Snapshot&)>;
 
 // The whole state of a topic. REQUIRES: the caller holds the view's lock.
@@ -94,8 +96,9 @@ class FeedPublisher final {
   std::map<std::string, Dirty> dirty_;  // guarded by dirty_mu_
   std::map<std::string, TopicStatus> status_;  // feed thread only
   // Where PublishDue builds each snapshot (one at a time; a larger one
-  // takes more from the allocator). Feed thread only.
-  std::vector<char> snapshot_block_ = std::vector<char>(size_t{256} << 10);
+  // takes more from the allocator), touched only as used. Feed thread only.
+  static constexpr size_t kSnapshotBlock = size_t{256} << 10;
+  std::unique_ptr<char[]> snapshot_block_ = std::make_unique_for_overwrite<char[]>(kSnapshotBlock);
   uint64_t snapshots_computed_ = 0;             // feed thread only
 };
 

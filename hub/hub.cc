@@ -551,7 +551,9 @@ class HubImpl final : public Hub {
   void ApplyOwnGroups() {
     const size_t applied = view_queue_.ApplyHere(kApplyHereMaxEvents, [this](std::vector<ViewUpdate>& updates) {
       // The test hook holds the view's thread, never the receiver.
-      return !options_.before_view_update && processor_.TryApplyToView(updates);
+      if (options_.before_view_update) return false;
+      if (options_.before_receiver_applies) options_.before_receiver_applies();
+      return processor_.TryApplyToView(updates);
     });
     if (applied == 0) return;
     {
@@ -562,8 +564,8 @@ class HubImpl final : public Hub {
     stats_.groups_applied_by_receiver += applied;
   }
 
-  // The view's applier: brings the view up to date with the groups the
-  // writer committed (and acked), in order.
+  // The view's thread: brings the view up to date with the groups committed
+  // (and acked), in order, unless the receiver did (ApplyOwnGroups).
   void ApplyLoop() {
     for (;;) {
       std::vector<ViewUpdate> updates = view_queue_.PopAll();
@@ -1088,10 +1090,10 @@ class HubImpl final : public Hub {
   std::unique_ptr<store::Store> store_;
   mutable std::shared_mutex view_mutex_;
   IndicatorView view_;  // guarded by view_mutex_
-  IngestProcessor processor_;  // ProcessGroup: writer thread; ApplyToView: view thread
+  IngestProcessor processor_;  // deciding: writer or receiver (with the turn); applying: see view_queue_
   IngestQueue queue_;
   ViewQueue view_queue_;  // committed groups -> the view's thread (or the receiver's)
-  // Notified when the view thread has applied updates (AwaitView).
+  // Notified when updates have been applied to the view (AwaitView).
   mutable std::mutex view_seq_mu_;
   mutable std::condition_variable view_seq_cv_;
   std::atomic<bool> view_stopped_{false};

@@ -69,7 +69,8 @@ struct HubOptions {
   // and a heartbeat this long after the last message when nothing changed.
   std::chrono::milliseconds feed_min_interval{1000};
   // Disclosure control for everything published to subscribers, applied
-  // in place; none when null.
+  // in place; none when null. The snapshot may live on an arena: the filter
+  // keeps no pointer into it after the call.
   std::function<void(lscb::v1::Snapshot&)> publish_filter;
   // Whether `lscb snapshot --raw` (unsuppressed figures) is answered.
   bool allow_raw_queries = true;
@@ -92,8 +93,12 @@ struct HubOptions {
   // store::Options::before_read_checkpoint).
   std::function<Status(std::string_view name)> before_read_checkpoint;
   // For tests: called by the view's thread before it applies committed
-  // groups (acks do not wait for it; queries do).
+  // groups (acks do not wait for it; queries do). While it is set, the
+  // receiver leaves every group to the view's thread.
   std::function<void()> before_view_update;
+  // For tests: called by the receiving thread before it applies a few
+  // events' groups to the view itself, after their acks (queries wait).
+  std::function<void()> before_receiver_applies;
   // Called once, on the writer's thread, when the start is over: the
   // children's histories are back in the view (or there were none to
   // restore), before the first event is decided.
@@ -122,8 +127,10 @@ struct HubStats {
   // Groups decided and committed by the receiving thread itself: a few
   // events arriving while nothing waited and the writer was idle.
   uint64_t groups_by_receiver = 0;
-  // Of those, the ones whose changes the receiving thread applied to the
-  // view itself, after their acks, because the view's thread was idle.
+  // Committed groups whose changes the receiving thread applied to the view
+  // itself, after the acks of those it committed: a few events' worth while
+  // the view's thread was idle (mostly its own groups, now and then one of
+  // the writer's that the view's thread had not taken yet).
   uint64_t groups_applied_by_receiver = 0;
   // Groups not committed (and not acknowledged): their commit failed, or
   // they were decided after a group whose commit failed.

@@ -43,7 +43,7 @@
 //
 // Thread safety: one thread calls Decide or ProcessGroup (and ReplayLog),
 // one thread at a time calls Commit, one thread at a time calls
-// ApplyToView; applied_seq() and committed_seq() may be read
+// ApplyToView or TryApplyToView; applied_seq() and committed_seq() may be read
 // from any thread. The view is updated under `view_mutex` (exclusive), which
 // readers share.
 #pragma once

@@ -17,49 +17,54 @@ bool ViewQueue::Push(ViewUpdate u, bool wake) {
   return true;
 }
 
-std::vector<ViewUpdate> ViewQueue::TakeAll() {
-  std::vector<ViewUpdate> out(std::make_move_iterator(updates_.begin()), std::make_move_iterator(updates_.end()));
+void ViewQueue::TakeAll(std::vector<ViewUpdate>& out) {
+  out.assign(std::make_move_iterator(updates_.begin()), std::make_move_iterator(updates_.end()));
   updates_.clear();
   events_ = 0;
   busy_ = !out.empty();
-  return out;
 }
 
 size_t ViewQueue::ApplyHere(size_t max_events, const TryApply& try_apply) {
-  std::vector<ViewUpdate> taken;
+  // Only the applier (busy_) touches taken_ outside the lock.
+  std::vector<ViewUpdate>& taken = taken_;
   {
     std::unique_lock lock(mu_);
     if (updates_.empty()) return 0;
-    // A busy view's thread takes them when it is done (PopAll looks before
-    // it waits).
+    // An applier at work: the view's thread takes them once it is done
+    // (PopAll looks before it waits); another caller wakes it for them.
     if (busy_) return 0;
     if (events_ > max_events) {
       lock.unlock();
       ready_.notify_one();
       return 0;
     }
-    taken = TakeAll();
+    TakeAll(taken);
   }
   room_.notify_all();
   const bool applied = try_apply(taken);
+  const size_t n = applied ? taken.size() : 0;
   bool waiting = false;
   {
     std::lock_guard lock(mu_);
-    busy_ = false;
     if (!applied) {
       for (const ViewUpdate& u : taken) events_ += u.size();
       updates_.insert(updates_.begin(), std::make_move_iterator(taken.begin()), std::make_move_iterator(taken.end()));
     }
-    waiting = !updates_.empty();
+    taken.clear();  // its room is the next applier's
+    busy_ = false;
+    // Closed meanwhile: the view's thread, woken while this applier was at
+    // work, waits to see that.
+    waiting = !updates_.empty() || closed_;
   }
   if (waiting) ready_.notify_one();
-  return applied ? taken.size() : 0;
+  return n;
 }
 
 std::vector<ViewUpdate> ViewQueue::PopAll() {
   std::unique_lock lock(mu_);
   ready_.wait(lock, [&] { return !busy_ && (!updates_.empty() || closed_); });
-  std::vector<ViewUpdate> out = TakeAll();
+  std::vector<ViewUpdate> out;
+  TakeAll(out);
   lock.unlock();
   room_.notify_all();
   return out;

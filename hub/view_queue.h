@@ -33,11 +33,12 @@ class ViewQueue final {
   // Applies `updates` in order and returns true, or returns false having
   // applied none of them (e.g. the view's lock is held by a reader).
   using TryApply = std::function<bool(std::vector<ViewUpdate>&)>;
-  // Any thread but the view's: when no applier is at work and at most
-  // `max_events` events wait, takes them all and hands them to `try_apply`;
-  // what that does not apply goes back to the front. Whatever is left
-  // waiting, the view's thread is woken for (when it is at work, it takes
-  // what waits once it is Done). Returns how many updates were applied here.
+  // Any thread but the view's: when no applier is at work and the updates
+  // waiting change at most `max_events` events (ViewUpdate::size), takes
+  // them all, whoever pushed them, and hands them to `try_apply`; what that
+  // does not apply goes back to the front. Whatever is left waiting, the
+  // view's thread is woken for (when it is at work, it takes what waits
+  // once it is Done). Returns how many updates were applied here.
   size_t ApplyHere(size_t max_events, const TryApply& try_apply);
 
   // The view's thread: waits until updates wait and no other applier is at
@@ -50,8 +51,9 @@ class ViewQueue final {
   void Close();
 
  private:
-  // Under mu_: everything waiting, oldest first; the applier is busy.
-  std::vector<ViewUpdate> TakeAll();
+  // Under mu_: everything waiting into `out`, oldest first; the applier is
+  // busy when there was anything.
+  void TakeAll(std::vector<ViewUpdate>& out);
 
   const size_t capacity_;
   std::mutex mu_;
@@ -60,6 +62,7 @@ class ViewQueue final {
   size_t events_ = 0;               // guarded by mu_: events in updates_
   bool busy_ = false;               // guarded by mu_: an applier is at work
   bool closed_ = false;             // guarded by mu_
+  std::vector<ViewUpdate> taken_;   // ApplyHere's, while it is the applier
 };
 
 }  // namespace lscb::hub

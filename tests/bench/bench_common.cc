@@ -412,13 +412,20 @@ int FreePort() {
   std::lock_guard lock(mu);
   for (;;) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+      std::perror("lscb-bench: no socket for a free port");
+      std::exit(1);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      std::perror("lscb-bench: cannot find a free loopback port");
+      std::exit(1);
+    }
     int port = ntohs(addr.sin_port);
     ::close(fd);
     if (given.insert(port).second) return port;

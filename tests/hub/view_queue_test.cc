@@ -56,10 +56,8 @@ std::thread ViewThread(ViewQueue& q, Applied& applied) {
   });
 }
 
-TEST(ViewQueueTest, AFewEventsAreAppliedByTheCallerWhenTheViewsThreadIsIdle) {
+TEST(ViewQueueTest, AFewEventsAreAppliedByTheCallerWhenNoApplierIsAtWork) {
   ViewQueue q(1000);
-  Applied by_view;
-  std::thread view = ViewThread(q, by_view);
   std::vector<uint64_t> here;
   for (uint64_t seq = 1; seq <= 3; ++seq) {
     ASSERT_TRUE(q.Push(Update(seq, 2), /*wake=*/false));
@@ -69,35 +67,62 @@ TEST(ViewQueueTest, AFewEventsAreAppliedByTheCallerWhenTheViewsThreadIsIdle) {
     });
     EXPECT_EQ(n, 1u);
   }
+  EXPECT_EQ(here, (std::vector<uint64_t>{1, 2, 3}));
+  // Nothing is left for the view's thread.
+  Applied by_view;
+  std::thread view = ViewThread(q, by_view);
   q.Close();
   view.join();
-  EXPECT_EQ(here, (std::vector<uint64_t>{1, 2, 3}));
   EXPECT_TRUE(by_view.Seqs().empty());
 }
 
 TEST(ViewQueueTest, WhatTheCallerCannotApplyOrIsTooMuchGoesToTheViewsThreadInOrder) {
   ViewQueue q(1000);
-  Applied by_view;
-  std::thread view = ViewThread(q, by_view);
-  // The view's lock is taken: nothing is applied here, and the view's
-  // thread, woken, applies it.
+  // The view's lock is taken: nothing is applied here.
   ASSERT_TRUE(q.Push(Update(1), /*wake=*/false));
   bool asked = false;
   EXPECT_EQ(q.ApplyHere(4, [&](std::vector<ViewUpdate>&) { return !(asked = true); }), 0u);
   EXPECT_TRUE(asked);
-  // More events than the caller takes: the view's thread is woken for them.
+  // More events than the caller takes (7, with the one given back).
   ASSERT_TRUE(q.Push(Update(2, 3), /*wake=*/false));
   ASSERT_TRUE(q.Push(Update(3, 3), /*wake=*/false));
   EXPECT_EQ(q.ApplyHere(4, [&](std::vector<ViewUpdate>&) {
-              ADD_FAILURE() << "6 events handed to the caller, who takes at most 4";
+              ADD_FAILURE() << "7 events handed to the caller, who takes at most 4";
               return true;
             }),
             0u);
+  // The view's thread applies them all, in order.
+  Applied by_view;
+  std::thread view = ViewThread(q, by_view);
   auto until = std::chrono::steady_clock::now() + 10s;
   while (by_view.Seqs().size() < 3 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
   EXPECT_EQ(by_view.Seqs(), (std::vector<uint64_t>{1, 2, 3}));
   q.Close();
   view.join();
+}
+
+// Closed while the caller applies: the view's thread, which saw the caller
+// at work, still learns of it and stops.
+TEST(ViewQueueTest, ClosedWhileTheCallerAppliesTheViewsThreadStops) {
+  auto q = std::make_shared<ViewQueue>(1000);
+  auto stopped = std::make_shared<std::atomic<bool>>(false);
+  std::thread view([q, stopped] {
+    while (!q->PopAll().empty()) q->Done();
+    *stopped = true;
+  });
+  ASSERT_TRUE(q->Push(Update(1), /*wake=*/false));
+  EXPECT_EQ(q->ApplyHere(4,
+                         [&](std::vector<ViewUpdate>&) {
+                           q->Close();
+                           std::this_thread::sleep_for(20ms);  // the view's thread wakes meanwhile
+                           return true;
+                         }),
+            1u);
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!*stopped && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(*stopped) << "the view's thread still waits after Close";
+  if (*stopped) view.join();
+  else view.detach();  // it holds only what it shares with this test
 }
 
 TEST(ViewQueueTest, TheCallerWaitsForNothingWhileTheViewsThreadIsAtWork) {

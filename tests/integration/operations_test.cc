@@ -336,6 +336,41 @@ TEST(Operations, AFewEventsAreAppliedToTheViewByTheReceiverAfterTheirAcks) {
   EXPECT_LE(stats.groups_applied_by_receiver, stats.groups_by_receiver);
 }
 
+// A query that arrives between the ack and the receiver applying the event
+// waits for it, and is answered once the receiver has applied it.
+TEST(Operations, AQueryWaitingForTheReceiverToApplyIsAnsweredWhenItHas) {
+  TempDir dir;
+  std::atomic<bool> armed{false}, asked{false};
+  std::future<int64_t> answer;  // set by the receiver's thread before `asked`
+  hub::HubOptions o;
+  RunningHub* running = nullptr;
+  o.before_receiver_applies = [&] {
+    if (!armed.exchange(false)) return;
+    answer = std::async(std::launch::async, [&] { return Rereferrals(*running, "FY2007-08"); });
+    // The query reaches the hub and waits for the view meanwhile.
+    EXPECT_EQ(answer.wait_for(300ms), std::future_status::timeout);
+    asked = true;
+  };
+  RunningHub hub(dir / "hub", o);
+  running = &hub;
+  Deliver(hub, Encode(kReferralsBefore));  // one re-referral
+  // Other children's first referrals, one at a time, until the receiver
+  // applies one itself (the writer takes a batch now and then, when it
+  // holds the ingest turn for its own work).
+  for (int i = 0; i < 20 && !asked.load(); ++i) {
+    armed = true;
+    Deliver(hub, Encode(kReferralsHeader + "N" + std::to_string(i) + ",REFERRAL,Greenwich,2007-06-" +
+                        std::to_string(10 + i) + ",C" + std::to_string(i) + ",Cole,Cat" + std::to_string(i) +
+                        ",2004-03-03,school\n"));
+    auto until = std::chrono::steady_clock::now() + 2s;
+    while (!asked.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  }
+  armed = false;
+  ASSERT_TRUE(asked.load()) << "the receiver never applied an event itself";
+  ASSERT_EQ(answer.wait_for(10s), std::future_status::ready) << "the waiting query was not woken";
+  EXPECT_EQ(answer.get(), 1);
+}
+
 // on_started (the allocator's start-up setting ends there) is called once
 // per start, before any event is acknowledged.
 TEST(Operations, TheStartIsOverBeforeTheFirstEventIsDecided) {
