@@ -17,12 +17,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
-#include <set>
 #include <sstream>
 #include <thread>
 
 #include "lscb/v1/event.pb.h"
+#include "testing/process.h"
 
 namespace lscb::bench {
 namespace {
@@ -406,31 +405,7 @@ int64_t DirBytes(const std::string& dir) {
   return total;
 }
 
-int FreePort() {
-  static std::mutex mu;
-  static std::set<int> given;
-  std::lock_guard lock(mu);
-  for (;;) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-      std::perror("lscb-bench: no socket for a free port");
-      std::exit(1);
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      std::perror("lscb-bench: cannot find a free loopback port");
-      std::exit(1);
-    }
-    int port = ntohs(addr.sin_port);
-    ::close(fd);
-    if (given.insert(port).second) return port;
-  }
-}
+int FreePort() { return lscb::testing::FreePort(); }
 
 std::string MakeTempDir(const std::string& prefix) {
   const char* t = std::getenv("TMPDIR");

@@ -80,8 +80,7 @@ int64_t DirBytes(const std::string& dir);  // sum of regular file sizes, like du
 double SelfCpuSeconds();           // this process (the load generator): user + system
 
 // A loopback TCP port that was free a moment ago, never the same one twice
-// in a process (the kernel may hand a port just closed out again, and a hub
-// given one port for two sockets cannot start).
+// in a process (testing::FreePort).
 int FreePort();
 
 // mkdtemp under $TMPDIR (or /tmp); removed by RemoveTree.

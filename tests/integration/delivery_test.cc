@@ -101,7 +101,7 @@ class DeliveryTest : public ::testing::Test {
         std::vector<std::string>{kHub, "--data-dir", data, "--ingest", p.ingest, "--feed", p.feed, "--query", p.query,
                                  "--http", "off"},
         dir_ / (name + ".out"), dir_ / (name + ".err"));
-    if (hub->WaitForErr("ready", 30s)) return hub;
+    if (hub->WaitForErr(testing::kHubReady, 30s)) return hub;
     ADD_FAILURE() << "the hub did not start: " << hub->err();
     return nullptr;
   }

@@ -42,7 +42,7 @@ class ProcessesTest : public ::testing::Test {
         std::vector<std::string>{kHub, "--data-dir", data, "--ingest", p.ingest, "--feed", p.feed, "--query", p.query,
                                  "--http", "off"},
         dir_ / (name + ".out"), dir_ / (name + ".err"));
-    EXPECT_TRUE(hub->WaitForErr("ready", 20s)) << hub->err();
+    EXPECT_TRUE(hub->WaitForErr(testing::kHubReady, 20s)) << hub->err();
     return hub;
   }
 
@@ -187,7 +187,7 @@ TEST_F(ProcessesTest, ConfigFileSetsEndpointsAndFlagsWin) {
                         << p.feed << "\"\nquery = \"" << p.query << "\"\n";
   Process hub({kHub, "--config", config, "--query", flag.query, "--http", "127.0.0.1:0"}, dir_ / "h.out",
               dir_ / "h.err");
-  ASSERT_TRUE(hub.WaitForErr("ready", 20s)) << hub.err();
+  ASSERT_TRUE(hub.WaitForErr(testing::kHubReady, 20s)) << hub.err();
   EXPECT_NE(hub.err().find("ingest=" + p.ingest), std::string::npos) << hub.err();
   EXPECT_NE(hub.err().find("query=" + flag.query), std::string::npos) << hub.err();
   hub.Signal(SIGTERM);

@@ -448,7 +448,7 @@ TEST(HubBinary, RefusesAGroupReadableSecretKeyAndWarnsInPlaintext) {
   testing::Process plain({LSCB_HUB_BIN, "--data-dir", dir / "plain", "--ingest", "tcp://127.0.0.1:*", "--feed",
                           "tcp://127.0.0.1:*", "--query", "tcp://127.0.0.1:*", "--http", "off"},
                          dir / "p.out", dir / "p.err");
-  EXPECT_TRUE(plain.WaitForErr("ready", 10s)) << plain.err();
+  EXPECT_TRUE(plain.WaitForErr(testing::kHubReady, 10s)) << plain.err();
   EXPECT_NE(plain.err().find("PLAINTEXT"), std::string::npos);
   plain.Signal(SIGTERM);
   EXPECT_TRUE(plain.WaitFor(10s));

@@ -10,7 +10,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -98,19 +102,38 @@ class Process {
   std::string out_file_, err_file_;
 };
 
-// A loopback TCP port that was free a moment ago.
+// A loopback TCP port that was free a moment ago, never the same one twice
+// in a process (the kernel may hand a port just closed out again, and a hub
+// given one port for two sockets cannot start).
 inline int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
+  static std::mutex mu;
+  static std::set<int> given;
+  std::lock_guard lock(mu);
+  for (;;) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+      std::perror("FreePort: socket");
+      std::abort();
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      std::perror("FreePort: bind");
+      std::abort();
+    }
+    int port = ntohs(addr.sin_port);
+    ::close(fd);
+    if (given.insert(port).second) return port;
+  }
 }
+
+// What a hub writes once it listens ("ready: ingest=..."). A bare "ready"
+// would also match a hub that could not start because an address was
+// "already in use".
+inline constexpr const char* kHubReady = "ready: ingest=";
 
 }  // namespace lscb::testing
