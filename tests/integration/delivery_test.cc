@@ -395,7 +395,7 @@ TEST_F(DeliveryTest, HubAndAdaptersKilledAtRandomLoseNothingAndCountNothingTwice
   int hub_kills = 0;
   auto kill_hub = [&] {
     hub->Signal(SIGKILL);
-    EXPECT_EQ(hub->Wait(), 128 + SIGKILL);
+    EXPECT_EQ(hub->Wait(), 128 + SIGKILL) << hub->err();
     ++hub_kills;
     pause(50, 300);
     hub = StartHub(data, p);

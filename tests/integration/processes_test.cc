@@ -226,7 +226,7 @@ TEST_F(ProcessesTest, KilledMidImportLosesNothingAndCountsNothingTwice) {
     std::this_thread::sleep_for(wait);
     if (!import->running()) break;
     hub->Signal(SIGKILL);
-    EXPECT_EQ(hub->Wait(), 128 + SIGKILL);
+    EXPECT_EQ(hub->Wait(), 128 + SIGKILL) << hub->err();
     ++kills;
     std::this_thread::sleep_for(200ms);
     hub = StartHub(dir_ / "data", p, "hub" + std::to_string(round));
