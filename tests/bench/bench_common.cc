@@ -21,7 +21,6 @@
 #include <thread>
 
 #include "lscb/v1/event.pb.h"
-#include "testing/process.h"
 
 namespace lscb::bench {
 namespace {
@@ -404,8 +403,6 @@ int64_t DirBytes(const std::string& dir) {
   }
   return total;
 }
-
-int FreePort() { return lscb::testing::FreePort(); }
 
 std::string MakeTempDir(const std::string& prefix) {
   const char* t = std::getenv("TMPDIR");

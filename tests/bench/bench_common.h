@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "testing/process.h"
+
 namespace lscb::bench {
 
 using Clock = std::chrono::steady_clock;
@@ -79,9 +81,10 @@ double CpuSeconds(pid_t pid);      // utime + stime of all threads
 int64_t DirBytes(const std::string& dir);  // sum of regular file sizes, like du -b
 double SelfCpuSeconds();           // this process (the load generator): user + system
 
-// A loopback TCP port that was free a moment ago, never the same one twice
-// in a process (testing::FreePort).
-int FreePort();
+// The tests' own: a free loopback port (never one twice in a process), and
+// the hub's ready line.
+using testing::FreePort;
+using testing::kHubReady;
 
 // mkdtemp under $TMPDIR (or /tmp); removed by RemoveTree.
 std::string MakeTempDir(const std::string& prefix);

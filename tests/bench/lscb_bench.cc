@@ -289,8 +289,7 @@ int RunIngest(const IngestConfig& cfg) {
   json result;
   {
     Child hub(argv, tmp + "/hub.out", tmp + "/hub.err");
-    // The hub's own line ("ready: ingest=..."), not any word containing it.
-    if (!hub.WaitForErr("ready: ingest=", cfg.hub_prefix.empty() ? 30s : 300s) || !hub.Running()) {
+    if (!hub.WaitForErr(kHubReady, cfg.hub_prefix.empty() ? 30s : 300s) || !hub.Running()) {
       std::cerr << "lscb-bench ingest: the hub did not become ready:\n" << hub.Err();
       hub.Stop(5s);
       if (!cfg.keep) RemoveTree(tmp);
@@ -697,7 +696,7 @@ int RunRestart(const RestartConfig& cfg) {
     std::thread watch([&] {
       const auto end = Clock::now() + 600s;
       while (Clock::now() < end && hub.Running()) {
-        if (hub.Err().find("ready:") != std::string::npos) {
+        if (hub.Err().find(kHubReady) != std::string::npos) {
           t_ready = Clock::now();
           ready_seen = true;
           return;
