@@ -3,7 +3,7 @@
 //
 //   lscb-bench ingest  [--events N] [--connections P] [--window W] [--batch B]
 //                      [--resend F] [--rate R] [--mix csc|all] [--hub-bin PATH] [--json]
-//   lscb-bench zmq-rtt [--messages N] [--window W] [--bytes S] [--json]
+//   lscb-bench zmq-rtt [--messages N] [--window W] [--bytes S] [--echo-in process|thread] [--json]
 //   lscb-bench restart [--events N] [--queries Q] [--data-dir DIR] [--json]
 //
 // ingest: starts the hub on a temporary store and 127.0.0.1 ports, publishes
@@ -23,7 +23,9 @@
 // keeps) a store so that it is built once.
 //
 // zmq-rtt: the physical limit: DEALER -> ROUTER echo of S-byte messages with
-// W in flight, the echo server in a second thread with its own context.
+// W in flight. The echo server is a second process (the default), as the hub
+// is to its publishers, or a second thread with its own context; on a virtual
+// machine a round trip between processes costs more (PERFORMANCE.md).
 #include <poll.h>
 #include <signal.h>
 
@@ -42,6 +44,8 @@
 #include <thread>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <shared_mutex>
 
@@ -451,26 +455,22 @@ struct RttConfig {
   bool json = false;
   double timeout_s = 120;
   std::string label;
+  std::string echo_in = "process";  // or "thread"
 };
 
-int RunRtt(const RttConfig& cfg) {
-  if (cfg.window < 1 || cfg.messages < 1) {
-    std::cerr << "lscb-bench zmq-rtt: --messages and --window must be at least 1\n";
-    return 2;
-  }
-  std::atomic<bool> stop{false};
-  std::promise<std::string> bound;
-  auto bound_f = bound.get_future();
-  std::thread echo([&] {
-    zmq::context_t ctx(1);  // its own context and I/O thread, like a separate process
-    zmq::socket_t r(ctx, zmq::socket_type::router);
-    r.set(zmq::sockopt::sndhwm, 0);
-    r.set(zmq::sockopt::rcvhwm, 0);
-    r.set(zmq::sockopt::linger, 0);
-    r.bind("tcp://127.0.0.1:*");
-    bound.set_value(r.get(zmq::sockopt::last_endpoint));
-    std::vector<zmq::message_t> parts;
-    while (!stop.load(std::memory_order_relaxed)) {
+// The echo server: a ROUTER bound to 127.0.0.1 that sends every message
+// back, with its own context and I/O thread; `bound` is given its endpoint.
+void Echo(const std::atomic<bool>& stop, const std::function<void(const std::string&)>& bound) {
+  zmq::context_t ctx(1);
+  zmq::socket_t r(ctx, zmq::socket_type::router);
+  r.set(zmq::sockopt::sndhwm, 0);
+  r.set(zmq::sockopt::rcvhwm, 0);
+  r.set(zmq::sockopt::linger, 0);
+  r.bind("tcp://127.0.0.1:*");
+  bound(r.get(zmq::sockopt::last_endpoint));
+  std::vector<zmq::message_t> parts;
+  while (!stop.load(std::memory_order_relaxed)) {
+    try {
       zmq::pollitem_t item{r.handle(), 0, ZMQ_POLLIN, 0};
       if (zmq::poll(&item, 1, 100ms) <= 0) continue;
       for (;;) {
@@ -478,9 +478,66 @@ int RunRtt(const RttConfig& cfg) {
         if (!zmq::recv_multipart(r, std::back_inserter(parts), zmq::recv_flags::dontwait)) break;
         zmq::send_multipart(r, parts);
       }
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;  // the signal to stop
     }
-  });
-  std::string endpoint = bound_f.get();
+  }
+}
+
+std::atomic<bool> echo_child_stop{false};
+
+int RunRtt(const RttConfig& cfg) {
+  if (cfg.window < 1 || cfg.messages < 1) {
+    std::cerr << "lscb-bench zmq-rtt: --messages and --window must be at least 1\n";
+    return 2;
+  }
+  if (cfg.echo_in != "process" && cfg.echo_in != "thread") {
+    std::cerr << "lscb-bench zmq-rtt: --echo-in must be process or thread\n";
+    return 2;
+  }
+  std::atomic<bool> stop{false};
+  std::thread echo;
+  pid_t echo_pid = -1;
+  std::string endpoint;
+  if (cfg.echo_in == "thread") {
+    std::promise<std::string> bound;
+    auto bound_f = bound.get_future();
+    echo = std::thread([&] { Echo(stop, [&](const std::string& e) { bound.set_value(e); }); });
+    endpoint = bound_f.get();
+  } else {
+    // A second process, as the hub is: forked before this process has any
+    // thread; it stops on SIGTERM and tells its endpoint through a pipe.
+    int fds[2];
+    if (::pipe(fds) != 0) {
+      std::perror("lscb-bench zmq-rtt: pipe");
+      return 1;
+    }
+    echo_pid = ::fork();
+    if (echo_pid < 0) {
+      std::perror("lscb-bench zmq-rtt: fork");
+      return 1;
+    }
+    if (echo_pid == 0) {
+      ::close(fds[0]);
+      ::signal(SIGTERM, [](int) { echo_child_stop.store(true); });
+      Echo(echo_child_stop, [&](const std::string& e) {
+        (void)!::write(fds[1], e.data(), e.size());
+        ::close(fds[1]);
+      });
+      ::_exit(0);
+    }
+    ::close(fds[1]);
+    char buf[256];
+    ssize_t got = 0, r;
+    while ((r = ::read(fds[0], buf + got, sizeof buf - 1 - static_cast<size_t>(got))) > 0) got += r;
+    ::close(fds[0]);
+    endpoint.assign(buf, static_cast<size_t>(std::max<ssize_t>(got, 0)));
+    if (endpoint.empty()) {
+      std::cerr << "lscb-bench zmq-rtt: the echo process did not start\n";
+      ::waitpid(echo_pid, nullptr, 0);
+      return 1;
+    }
+  }
 
   zmq::context_t ctx(1);
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
@@ -529,7 +586,11 @@ int RunRtt(const RttConfig& cfg) {
   }
   auto end = Clock::now();
   stop.store(true);
-  echo.join();
+  if (echo.joinable()) echo.join();
+  if (echo_pid > 0) {
+    ::kill(echo_pid, SIGTERM);
+    ::waitpid(echo_pid, nullptr, 0);
+  }
   Percentiles p = ComputePercentiles(lat);
   double secs = Secs(end - start);
   json result = {{"bench", "zmq-rtt"},
@@ -537,6 +598,7 @@ int RunRtt(const RttConfig& cfg) {
                  {"messages", done},
                  {"window", cfg.window},
                  {"bytes", cfg.bytes},
+                 {"echo_in", cfg.echo_in},
                  {"seconds", secs},
                  {"msgs_per_s", secs > 0 ? static_cast<double>(done) / secs : 0},
                  {"p50_ms", p.p50_ms},
@@ -884,7 +946,7 @@ struct Group {
       c += ", " + Fmt(100.0 * r.value("resends", 0) / r.value("events", 1), 0) + "% re-sends";
     return c;
   }
-  double Rate() const { return system == "zeromq" ? Med("msgs_per_s") : Med("events_per_s"); }
+  double Rate() const { return system.starts_with("zeromq") ? Med("msgs_per_s") : Med("events_per_s"); }
 };
 
 int RunReport(const std::string& file) {
@@ -900,6 +962,8 @@ int RunReport(const std::string& file) {
     if (r.is_discarded() || !r.is_object() || !r.contains("system")) continue;
     std::string label = r.value("label", r.value("bench", ""));
     std::string system = r["system"].get<std::string>();
+    // Runs before --echo-in had the echo in a thread.
+    if (system == "zeromq" && r.value("echo_in", "thread") == "thread") system = "zeromq-thread";
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const Group& g) { return g.label == label && g.system == system; });
     if (it == groups.end()) {
@@ -913,14 +977,18 @@ int RunReport(const std::string& file) {
     return 1;
   }
   auto name = [](const std::string& system) {
-    return system == "lscb-hub" ? "lscb-hub" : system == "nats-jetstream" ? "NATS JetStream" : "raw ZeroMQ";
+    return system == "lscb-hub"         ? "lscb-hub"
+           : system == "nats-jetstream" ? "NATS JetStream"
+           : system == "zeromq"         ? "raw ZeroMQ, echo in another process"
+                                        : "raw ZeroMQ, echo in a thread";
   };
   std::printf("| mode | system | configuration | runs | events/s | ack p50 ms | ack p99 ms | ack p99.9 ms | "
               "server peak RSS MiB | server CPU µs/event | client CPU µs/event | store MiB |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& g : groups) {
-    bool server = g.system != "zeromq";
-    double n = g.system == "zeromq" ? g.Med("messages") : g.Med("events");
+    const bool zmq = g.system.starts_with("zeromq");
+    bool server = !zmq;
+    double n = zmq ? g.Med("messages") : g.Med("events");
     std::printf("| %s | %s | %s | %zu%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", g.label.c_str(),
                 name(g.system), g.Config().c_str(), g.runs.size(), g.AllOk() ? "" : " (not all OK)",
                 Thousands(g.Rate()).c_str(), Fmt(g.Med("p50_ms"), 3).c_str(), Fmt(g.Med("p99_ms"), 3).c_str(),
@@ -999,6 +1067,8 @@ int main(int argc, char** argv) {
   rtt->add_option("--window", rc.window, "messages in flight")->capture_default_str();
   rtt->add_option("--bytes", rc.bytes, "message size")->capture_default_str();
   rtt->add_option("--timeout", rc.timeout_s, "give up after this many seconds")->capture_default_str();
+  rtt->add_option("--echo-in", rc.echo_in, "the echo server in another process (as the hub is) or a thread")
+      ->capture_default_str();
   rtt->add_flag("--json", rc.json, "print one JSON line");
   rtt->add_option("--label", rc.label, "a name for this run, copied into the JSON line");
 

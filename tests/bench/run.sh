@@ -11,7 +11,9 @@
 #   throughput      lscb-hub P connections x W batches of B in flight, 10%
 #                   re-sends   vs  JetStream async (4000 pending), 10% repeated ids
 #   one-in-flight   lscb-hub W=1, batch of 1  vs  JetStream sync  vs  raw
-#                   ZeroMQ DEALER->ROUTER echo with one in flight
+#                   ZeroMQ DEALER->ROUTER echo with one in flight, the echo
+#                   in another process (as the hub is: the target's reference)
+#                   and in a thread of the client's process
 #   latency-20k     both at a fixed 20,000 events/s offered: ack latency
 #   latency-20k-feed  lscb-hub alone, the same with a live-feed subscriber to
 #                   every topic (the hub computes only topics someone wants)
@@ -115,7 +117,8 @@ js_tp()    { run throughput "$NATS" --mix "$MIX" --nats-server "$NATS_SERVER" --
 hub_one()  { run one-in-flight "$BENCH" ingest --mix "$MIX" --hub-bin "$HUB" --events "$RTT_EVENTS" --resend 0.1 \
                --connections 1 --window 1 --batch 1; }
 js_one()   { run one-in-flight "$NATS" --mix "$MIX" --nats-server "$NATS_SERVER" --events "$RTT_EVENTS" --resend 0.1 --mode sync; }
-zmq_one()  { run one-in-flight "$BENCH" zmq-rtt --messages "$RTT_EVENTS" --window 1 --bytes 300; }
+zmq_one()  { run one-in-flight "$BENCH" zmq-rtt --messages "$RTT_EVENTS" --window 1 --bytes 300 --echo-in process; }
+zmq_thr()  { run one-in-flight "$BENCH" zmq-rtt --messages "$RTT_EVENTS" --window 1 --bytes 300 --echo-in thread; }
 hub_rate() { run latency-20k "$BENCH" ingest --mix "$MIX" --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
                --connections "$HUB_RATE_P" --window 1000 --batch "$HUB_RATE_B" --rate "$RATE"; }
 hub_feed() { run latency-20k-feed "$BENCH" ingest --mix "$MIX" --hub-bin "$HUB" --events "$RATE_EVENTS" --resend 0.1 \
@@ -127,9 +130,9 @@ start=$(date +%s)
 for ((i = 1; i <= REPS; i++)); do
   echo "round $i of $REPS" >&2
   if ((i % 2)); then
-    hub_tp; js_tp; hub_one; js_one; zmq_one; hub_rate; js_rate; hub_feed
+    hub_tp; js_tp; hub_one; js_one; zmq_one; zmq_thr; hub_rate; js_rate; hub_feed
   else
-    js_tp; hub_tp; zmq_one; js_one; hub_one; js_rate; hub_rate; hub_feed
+    js_tp; hub_tp; zmq_thr; zmq_one; js_one; hub_one; js_rate; hub_rate; hub_feed
   fi
 done
 echo "done in $(($(date +%s) - start)) s" >&2

@@ -1,0 +1,29 @@
+// getpid() answered from memory, for the programs that link it.
+//
+// libzmq checks, on every signal between a socket's thread and its I/O
+// thread, that the process has not forked (it compares getpid() with the
+// pid it started with). glibc has not cached the pid since 2.25, so each of
+// those checks is a system call: about five for each message a server
+// receives and answers. On a virtual machine a system call costs about a
+// microsecond, a measurable share of a round trip (tests/bench/PERFORMANCE.md).
+//
+// Linking the object library `lscb_pid_cache` into an executable defines
+// getpid() there, which the dynamic linker then uses for the whole process,
+// shared libraries included. The first call asks the kernel; later calls
+// return the same value. A child made by fork() asks again (a
+// pthread_atfork handler clears the cache). Children made otherwise
+// (vfork, posix_spawn, clone) would see the parent's pid: a program linking
+// this must not create any that call getpid() before exec. The hub and the
+// `lscb` tool create none.
+//
+// Only executables link it; libraries and tests of libraries never do.
+#pragma once
+
+#include <sys/types.h>
+
+namespace lscb::transport {
+
+// The process id from the kernel, bypassing the cache (for tests).
+pid_t KernelPid();
+
+}  // namespace lscb::transport
