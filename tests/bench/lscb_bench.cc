@@ -43,6 +43,7 @@
 #include <latch>
 #include <thread>
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -512,6 +513,7 @@ int RunRtt(const RttConfig& cfg) {
       std::perror("lscb-bench zmq-rtt: pipe");
       return 1;
     }
+    const pid_t parent = ::getpid();
     echo_pid = ::fork();
     if (echo_pid < 0) {
       std::perror("lscb-bench zmq-rtt: fork");
@@ -520,10 +522,17 @@ int RunRtt(const RttConfig& cfg) {
     if (echo_pid == 0) {
       ::close(fds[0]);
       ::signal(SIGTERM, [](int) { echo_child_stop.store(true); });
-      Echo(echo_child_stop, [&](const std::string& e) {
-        (void)!::write(fds[1], e.data(), e.size());
-        ::close(fds[1]);
-      });
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlives the benchmark
+      if (::getppid() != parent) ::_exit(1);
+      try {
+        Echo(echo_child_stop, [&](const std::string& e) {
+          (void)!::write(fds[1], e.data(), e.size());
+          ::close(fds[1]);
+        });
+      } catch (const zmq::error_t& e) {
+        std::fprintf(stderr, "lscb-bench zmq-rtt: echo: %s\n", e.what());
+        ::_exit(1);
+      }
       ::_exit(0);
     }
     ::close(fds[1]);
