@@ -16,7 +16,8 @@
 // this must not create any that call getpid() before exec. The hub and the
 // `lscb` tool create none.
 //
-// Only executables link it; libraries and tests of libraries never do.
+// Only executables link it (the two programs, and its own test): never a
+// library, so that no program gets it without choosing it.
 #pragma once
 
 #include <sys/types.h>

@@ -996,7 +996,7 @@ int RunReport(const std::string& file) {
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& g : groups) {
     const bool zmq = g.system.starts_with("zeromq");
-    bool server = !zmq;
+    const bool server = !zmq;
     double n = zmq ? g.Med("messages") : g.Med("events");
     std::printf("| %s | %s | %s | %zu%s | %s | %s | %s | %s | %s | %s | %s | %s |\n", g.label.c_str(),
                 name(g.system), g.Config().c_str(), g.runs.size(), g.AllOk() ? "" : " (not all OK)",
