@@ -11,9 +11,9 @@ namespace {
 
 std::atomic<pid_t> cached_pid{0};  // 0: not asked yet, or forked since
 
-const bool fork_handler_registered = [] {
-  return ::pthread_atfork(nullptr, nullptr, [] { cached_pid.store(0, std::memory_order_relaxed); }) == 0;
-}();
+// False until this file's initialisation has run, and for good if the fork
+// handler could not be registered: getpid() then always asks the kernel.
+bool cache_usable = ::pthread_atfork(nullptr, nullptr, [] { cached_pid.store(0, std::memory_order_relaxed); }) == 0;
 
 }  // namespace
 
@@ -23,6 +23,7 @@ pid_t KernelPid() { return static_cast<pid_t>(::syscall(SYS_getpid)); }
 
 extern "C" pid_t getpid() noexcept {
   using lscb::transport::cached_pid;
+  if (!lscb::transport::cache_usable) return lscb::transport::KernelPid();
   pid_t pid = cached_pid.load(std::memory_order_relaxed);
   if (pid == 0) {
     pid = lscb::transport::KernelPid();
