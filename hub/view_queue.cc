@@ -26,7 +26,6 @@ void ViewQueue::TakeAll(std::vector<ViewUpdate>& out) {
 
 size_t ViewQueue::ApplyHere(size_t max_events, const TryApply& try_apply) {
   // Only the applier (busy_) touches taken_ outside the lock.
-  std::vector<ViewUpdate>& taken = taken_;
   {
     std::unique_lock lock(mu_);
     if (updates_.empty()) return 0;
@@ -38,19 +37,19 @@ size_t ViewQueue::ApplyHere(size_t max_events, const TryApply& try_apply) {
       ready_.notify_one();
       return 0;
     }
-    TakeAll(taken);
+    TakeAll(taken_);
   }
   room_.notify_all();
-  const bool applied = try_apply(taken);
-  const size_t n = applied ? taken.size() : 0;
+  const bool applied = try_apply(taken_);
+  const size_t n = applied ? taken_.size() : 0;
   bool waiting = false;
   {
     std::lock_guard lock(mu_);
     if (!applied) {
-      for (const ViewUpdate& u : taken) events_ += u.size();
-      updates_.insert(updates_.begin(), std::make_move_iterator(taken.begin()), std::make_move_iterator(taken.end()));
+      for (const ViewUpdate& u : taken_) events_ += u.size();
+      updates_.insert(updates_.begin(), std::make_move_iterator(taken_.begin()), std::make_move_iterator(taken_.end()));
     }
-    taken.clear();  // its room is the next applier's
+    taken_.clear();  // its room is the next applier's
     busy_ = false;
     // Closed meanwhile: the view's thread, woken while this applier was at
     // work, waits to see that.

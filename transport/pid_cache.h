@@ -4,8 +4,9 @@
 // thread, that the process has not forked (it compares getpid() with the
 // pid it started with). glibc has not cached the pid since 2.25, so each of
 // those checks is a system call: for each message a server receives and
-// answers, about five on the thread that does and eleven in the process. On a virtual machine a system call costs about a
-// microsecond, a measurable share of a round trip (tests/bench/PERFORMANCE.md).
+// answers, about five on the thread that does and eleven in the process. On
+// a virtual machine a system call costs about a microsecond, a measurable
+// share of a round trip (tests/bench/PERFORMANCE.md).
 //
 // Linking the object library `lscb_pid_cache` into an executable defines
 // getpid() there, which the dynamic linker then uses for the whole process,

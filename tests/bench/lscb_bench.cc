@@ -23,9 +23,10 @@
 // keeps) a store so that it is built once.
 //
 // zmq-rtt: the physical limit: DEALER -> ROUTER echo of S-byte messages with
-// W in flight. The echo server is a second process (the default), as the hub
-// is to its publishers, or a second thread with its own context; on a virtual
-// machine a round trip between processes costs more (PERFORMANCE.md).
+// W in flight. The echo server is a second process (`lscb-bench zmq-echo`, the
+// default), as the hub is to its publishers, or a second thread with its own
+// context; on a virtual machine a round trip between processes costs more
+// (PERFORMANCE.md).
 #include <poll.h>
 #include <signal.h>
 
@@ -38,15 +39,12 @@
 #include <cmath>
 #include <deque>
 #include <fstream>
-#include <future>
 #include <iostream>
 #include <latch>
+#include <optional>
 #include <thread>
 
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <shared_mutex>
 
@@ -459,33 +457,26 @@ struct RttConfig {
   std::string echo_in = "process";  // or "thread"
 };
 
-// The echo server: a ROUTER bound to 127.0.0.1 that sends every message
-// back, with its own context and I/O thread; `bound` is given its endpoint.
-void Echo(const std::atomic<bool>& stop, const std::function<void(const std::string&)>& bound) {
+// The echo server: a ROUTER bound to `endpoint` that sends every message
+// back, with its own context and I/O thread, until `stop` (when given).
+void Echo(const std::string& endpoint, const std::atomic<bool>* stop) {
   zmq::context_t ctx(1);
   zmq::socket_t r(ctx, zmq::socket_type::router);
   r.set(zmq::sockopt::sndhwm, 0);
   r.set(zmq::sockopt::rcvhwm, 0);
   r.set(zmq::sockopt::linger, 0);
-  r.bind("tcp://127.0.0.1:*");
-  bound(r.get(zmq::sockopt::last_endpoint));
+  r.bind(endpoint);
   std::vector<zmq::message_t> parts;
-  while (!stop.load(std::memory_order_relaxed)) {
-    try {
-      zmq::pollitem_t item{r.handle(), 0, ZMQ_POLLIN, 0};
-      if (zmq::poll(&item, 1, 100ms) <= 0) continue;
-      for (;;) {
-        parts.clear();
-        if (!zmq::recv_multipart(r, std::back_inserter(parts), zmq::recv_flags::dontwait)) break;
-        zmq::send_multipart(r, parts);
-      }
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;  // the signal to stop
+  while (!stop || !stop->load(std::memory_order_relaxed)) {
+    zmq::pollitem_t item{r.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, 100ms) <= 0) continue;
+    for (;;) {
+      parts.clear();
+      if (!zmq::recv_multipart(r, std::back_inserter(parts), zmq::recv_flags::dontwait)) break;
+      zmq::send_multipart(r, parts);
     }
   }
 }
-
-std::atomic<bool> echo_child_stop{false};
 
 int RunRtt(const RttConfig& cfg) {
   if (cfg.window < 1 || cfg.messages < 1) {
@@ -496,56 +487,18 @@ int RunRtt(const RttConfig& cfg) {
     std::cerr << "lscb-bench zmq-rtt: --echo-in must be process or thread\n";
     return 2;
   }
+  // The client connects at once; ZeroMQ connects it once the echo listens.
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(FreePort());
   std::atomic<bool> stop{false};
   std::thread echo;
-  pid_t echo_pid = -1;
-  std::string endpoint;
+  std::optional<Child> echo_process;  // `lscb-bench zmq-echo`, as the hub is a process of its own
+  std::string tmp;
   if (cfg.echo_in == "thread") {
-    std::promise<std::string> bound;
-    auto bound_f = bound.get_future();
-    echo = std::thread([&] { Echo(stop, [&](const std::string& e) { bound.set_value(e); }); });
-    endpoint = bound_f.get();
+    echo = std::thread([&] { Echo(endpoint, &stop); });
   } else {
-    // A second process, as the hub is: forked before this process has any
-    // thread; it stops on SIGTERM and tells its endpoint through a pipe.
-    int fds[2];
-    if (::pipe(fds) != 0) {
-      std::perror("lscb-bench zmq-rtt: pipe");
-      return 1;
-    }
-    const pid_t parent = ::getpid();
-    echo_pid = ::fork();
-    if (echo_pid < 0) {
-      std::perror("lscb-bench zmq-rtt: fork");
-      return 1;
-    }
-    if (echo_pid == 0) {
-      ::close(fds[0]);
-      ::signal(SIGTERM, [](int) { echo_child_stop.store(true); });
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // never outlives the benchmark
-      if (::getppid() != parent) ::_exit(1);
-      try {
-        Echo(echo_child_stop, [&](const std::string& e) {
-          (void)!::write(fds[1], e.data(), e.size());
-          ::close(fds[1]);
-        });
-      } catch (const zmq::error_t& e) {
-        std::fprintf(stderr, "lscb-bench zmq-rtt: echo: %s\n", e.what());
-        ::_exit(1);
-      }
-      ::_exit(0);
-    }
-    ::close(fds[1]);
-    char buf[256];
-    ssize_t got = 0, r;
-    while ((r = ::read(fds[0], buf + got, sizeof buf - 1 - static_cast<size_t>(got))) > 0) got += r;
-    ::close(fds[0]);
-    endpoint.assign(buf, static_cast<size_t>(std::max<ssize_t>(got, 0)));
-    if (endpoint.empty()) {
-      std::cerr << "lscb-bench zmq-rtt: the echo process did not start\n";
-      ::waitpid(echo_pid, nullptr, 0);
-      return 1;
-    }
+    tmp = MakeTempDir("lscb-bench-echo");
+    echo_process.emplace(std::vector<std::string>{"/proc/self/exe", "zmq-echo", "--endpoint", endpoint},
+                         tmp + "/echo.out", tmp + "/echo.err");
   }
 
   zmq::context_t ctx(1);
@@ -558,22 +511,25 @@ int RunRtt(const RttConfig& cfg) {
   std::string payload(cfg.bytes, 'x');
   for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 26);
 
-  // Warm-up.
+  // Warm-up: the first echo, once the server listens.
+  std::string error;
   s.send(zmq::buffer(payload), zmq::send_flags::none);
   {
     zmq::message_t m;
     auto until = Clock::now() + 10s;
-    while (!s.recv(m, zmq::recv_flags::dontwait) && Clock::now() < until) WaitReadable(s, fd, until, 100ms);
+    bool echoed = false;
+    while (!(echoed = s.recv(m, zmq::recv_flags::dontwait).has_value()) && Clock::now() < until)
+      WaitReadable(s, fd, until, 100ms);
+    if (!echoed) error = "no echo within 10 s" + (echo_process ? ": " + echo_process->Err() : std::string());
   }
 
   std::vector<int64_t> lat;
   lat.reserve(cfg.messages);
   std::deque<Clock::time_point> sent;  // echoes come back in order
   size_t next = 0, done = 0;
-  std::string error;
   auto start = Clock::now();
   auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.timeout_s));
-  while (done < cfg.messages) {
+  while (error.empty() && done < cfg.messages) {
     for (;;) {
       zmq::message_t m;
       if (!s.recv(m, zmq::recv_flags::dontwait)) break;
@@ -596,9 +552,9 @@ int RunRtt(const RttConfig& cfg) {
   auto end = Clock::now();
   stop.store(true);
   if (echo.joinable()) echo.join();
-  if (echo_pid > 0) {
-    ::kill(echo_pid, SIGTERM);
-    ::waitpid(echo_pid, nullptr, 0);
+  if (echo_process) {
+    echo_process->Stop(1s);
+    RemoveTree(tmp);
   }
   Percentiles p = ComputePercentiles(lat);
   double secs = Secs(end - start);
@@ -1081,6 +1037,10 @@ int main(int argc, char** argv) {
   rtt->add_flag("--json", rc.json, "print one JSON line");
   rtt->add_option("--label", rc.label, "a name for this run, copied into the JSON line");
 
+  std::string echo_endpoint;  // zmq-rtt's echo in another process; runs until stopped
+  auto* echo = app.add_subcommand("zmq-echo", "")->group("");
+  echo->add_option("--endpoint", echo_endpoint)->required();
+
   RestartConfig sc;
   auto* restart = app.add_subcommand("restart", "restart time, peak RSS and snapshot latency on a large store");
   restart->add_option("--events", sc.events, "events in the store")->capture_default_str();
@@ -1105,6 +1065,10 @@ int main(int argc, char** argv) {
   try {
     if (ingest->parsed()) return RunIngest(ic);
     if (rtt->parsed()) return RunRtt(rc);
+    if (echo->parsed()) {
+      Echo(echo_endpoint, nullptr);
+      return 0;
+    }
     if (restart->parsed()) return RunRestart(sc);
     if (report->parsed()) return RunReport(report_file);
   } catch (const std::exception& e) {
