@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_set>
+#include <utility>
 
 #include "core/bytes.h"
 
@@ -777,29 +778,38 @@ IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const 
   // a child token are the same child. The band is the one at the child's
   // first episode in the period.
   if (auto eps = episodes_.find(board); eps != episodes_.end()) {
+    const Date first = period.First(), last = period.Last();
     std::vector<const Episode*> in;
     for (const auto& [rep, ep] : eps->second)
-      if (period.Contains(ep.date)) in.push_back(&ep);
+      if (first <= ep.date && ep.date <= last) in.push_back(&ep);
     std::sort(in.begin(), in.end(), [](const Episode* a, const Episode* b) {
       return std::make_pair(a->date, a->rep) < std::make_pair(b->date, b->rep);
     });
+    // Union-find over the episodes; the earlier episode is the root.
     std::vector<size_t> parent(in.size());
     for (size_t i = 0; i < in.size(); ++i) parent[i] = i;
-    std::function<size_t(size_t)> find = [&](size_t i) { return parent[i] == i ? i : parent[i] = find(parent[i]); };
-    std::map<ChildKey, size_t> owner;
+    auto find = [&](size_t i) {
+      size_t root = i;
+      while (parent[root] != root) root = parent[root];
+      while (parent[i] != root) i = std::exchange(parent[i], root);
+      return root;
+    };
+    // Episodes holding the same token are adjacent once sorted by token.
+    std::vector<std::pair<ChildKey, size_t>> held;
     for (size_t i = 0; i < in.size(); ++i)
-      for (const ChildKey& t : in[i]->tokens) {
-        auto [it, fresh] = owner.try_emplace(t, i);
-        if (!fresh) {
-          size_t a = find(i), b = find(it->second);
-          if (a != b) parent[std::max(a, b)] = std::min(a, b);  // the earlier episode is the root
-        }
+      for (const ChildKey& t : in[i]->tokens) held.emplace_back(t, i);
+    std::sort(held.begin(), held.end());
+    for (size_t k = 1; k < held.size(); ++k)
+      if (held[k].first == held[k - 1].first) {
+        const size_t a = find(held[k].second), b = find(held[k - 1].second);
+        if (a != b) parent[std::max(a, b)] = std::min(a, b);
       }
-    std::map<size_t, size_t> episodes_per_child;
-    for (size_t i = 0; i < in.size(); ++i) ++episodes_per_child[find(i)];
-    for (const auto& [root, n] : episodes_per_child) {
-      uint8_t band = in[root]->band;
-      for (uint8_t b : {uint8_t{0}, band}) {
+    std::vector<size_t> episodes_of(in.size(), 0);  // by root
+    for (size_t i = 0; i < in.size(); ++i) ++episodes_of[find(i)];
+    for (size_t root = 0; root < in.size(); ++root) {
+      const size_t n = episodes_of[root];
+      if (n == 0) continue;
+      for (uint8_t b : {uint8_t{0}, in[root]->band}) {
         sums[Inner(Indicator::kMisChildren, b, kTotal)] += 1;
         if (n >= 3) sums[Inner(Indicator::kMisRepeatChildren, b, kTotal)] += 1;
       }
