@@ -45,7 +45,6 @@ FeedPublisher::FeedPublisher(transport::Publisher& pub, const IndicatorView& vie
       boards_(std::move(boards)),
       filter_(std::move(filter)),
       options_(options) {
-  if (options_.build_at_idle_priority) builder_ = std::make_unique<IdleWorker>("lscb-feed-build");
   std::set<std::string> regions;
   for (const Board& b : boards_->all()) {
     topics_.push_back(b.ons_code);
@@ -161,7 +160,7 @@ void FeedPublisher::PublishDue() {
     // The published bytes once this update is sent (nullopt: period gone).
     std::vector<std::pair<uint32_t, std::optional<std::string>>> commit;
     std::string changed;  // the snapshots sent, as FeedUpdate.snapshots
-    auto build = [&] {
+    if (dirty) {
       google::protobuf::ArenaOptions block;
       block.initial_block = snapshot_block_.get();
       block.initial_block_size = kSnapshotBlock;
@@ -186,10 +185,6 @@ void FeedPublisher::PublishDue() {
           commit.emplace_back(code, std::nullopt);
         }
       }
-    };
-    if (dirty) {
-      if (builder_) builder_->Run(build);  // this thread waits, holding no lock
-      else build();
       if (changed.empty() && now - st.last_sent < options_.heartbeat_interval) continue;
       update.set_heartbeat(changed.empty());
     } else {

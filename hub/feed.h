@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "core/boards.h"
-#include "hub/idle_worker.h"
 #include "hub/indicator_view.h"
 #include "lscb/v1/wire.pb.h"
 #include "transport/transport.h"
@@ -40,12 +39,6 @@ lscb::v1::FeedUpdate TopicState(const IndicatorView& view, const std::string& to
 struct FeedOptions {
   std::chrono::milliseconds min_interval{1000};        // per topic
   std::chrono::milliseconds heartbeat_interval{1000};  // per topic, when unchanged
-  // Disclosure control and serialisation (most of the feed's work, done
-  // without the view's lock) on a thread of their own at idle priority
-  // (IdleWorker), so that the threads receiving, committing and
-  // acknowledging events take a core from them at once. Gathering the
-  // view's figures stays on the caller's thread: it holds the view's lock.
-  bool build_at_idle_priority = false;
 };
 
 class FeedPublisher final {
@@ -107,9 +100,6 @@ class FeedPublisher final {
   static constexpr size_t kSnapshotBlock = size_t{256} << 10;
   std::unique_ptr<char[]> snapshot_block_ = std::make_unique_for_overwrite<char[]>(kSnapshotBlock);
   uint64_t snapshots_computed_ = 0;             // feed thread only
-  // build_at_idle_priority: runs the build while the feed thread waits, so
-  // that what the feed thread owns is touched by one thread at a time.
-  std::unique_ptr<IdleWorker> builder_;
 };
 
 }  // namespace lscb::hub

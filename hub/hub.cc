@@ -352,7 +352,6 @@ class HubImpl final : public Hub {
     FeedOptions fo;
     fo.min_interval = options_.feed_min_interval;
     fo.heartbeat_interval = options_.feed_min_interval;
-    fo.build_at_idle_priority = true;
     publisher_ = std::make_unique<FeedPublisher>(
         *feed_, view_, view_mutex_, [this] { return processor_.applied_seq(); }, options_.boards,
         options_.publish_filter, fo);
@@ -424,9 +423,6 @@ class HubImpl final : public Hub {
       ::pthread_setname_np(::pthread_self(), "lscb-feed");
       // The feed is sent at most once a second anyway: when the cores are
       // busy, receiving, committing and acknowledging events come first.
-      // This thread gathers the view's figures under the view's lock, so it
-      // is not at idle priority (idle_worker.h); the rest of the feed's
-      // work is (FeedOptions::build_at_idle_priority).
       if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kFeedNice) != 0)
         spdlog::debug("feed: cannot lower the feed thread's priority");
       while (!stop_.load()) {

@@ -130,6 +130,40 @@ TEST_F(LinkageTest, DistinctAndRepeatMissingChildren) {
   EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_REPEAT_CHILDREN|10-15|"), "1 events");
 }
 
+TEST_F(LinkageTest, EpisodesChainedByTheirTokensAreOneChild) {
+  // Three separate episodes: A holds token a, B holds a and b, C holds b.
+  // A and C share no token, yet through B they are one child, counted in the
+  // band of the earliest episode (A's).
+  auto missing = [&](const std::string& id, const std::string& day, int age, std::vector<std::string> tokens) {
+    auto e = MakeEvent({.kind = "missing.episode", .record_id = id, .when = day, .child = tokens[0], .age = age,
+                        .token = "nhs"});
+    for (size_t i = 1; i < tokens.size(); ++i) {
+      auto* t = e.mutable_subject()->add_tokens();
+      *t = e.subject().tokens(0);
+      std::string v = tokens[i];
+      v.resize(32, '#');
+      t->set_value(v);
+    }
+    auto f = ValidateEvent(e, *boards_, INT64_MAX / 2);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    view_.Apply(*f);
+  };
+  missing("C", "2007-10-20", 3, {"b"});
+  missing("A", "2007-10-01", 12, {"a"});
+  missing("B", "2007-10-10", 7, {"a", "b"});
+  missing("D", "2007-10-05", 16, {"d"});  // another child
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_EPISODES|all|"), "4 events");
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_CHILDREN|all|"), "2 events");
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_CHILDREN|10-15|"), "1 events");
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_CHILDREN|16-17|"), "1 events");
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_CHILDREN|5-9|"), "-");
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_CHILDREN|1-4|"), "-");
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_REPEAT_CHILDREN|all|"), "1 events");
+  EXPECT_EQ(Cell(kGreenwich, "2007-10", "MIS_REPEAT_CHILDREN|10-15|"), "1 events");
+  // In November's figures none of them is missing.
+  EXPECT_EQ(Cell(kGreenwich, "2007-11", "MIS_CHILDREN|all|"), "-");
+}
+
 TEST_F(LinkageTest, AnAccidentalAeInjuryLinkedToAPoliceAssaultIsAConflict) {
   Add({.kind = "health.ae_attendance", .board = kHackney, .record_id = "A1", .when = "2007-11-02T01:30",
        .child = "k", .age = 15, .label = "sharp", .token = "nhs", .intent = "accidental"});

@@ -2,9 +2,7 @@
 // of one that was there from the start (the Clone pattern), on real sockets.
 #include <gtest/gtest.h>
 
-#include <pthread.h>
-#include <sched.h>
-
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -293,79 +291,57 @@ TEST_F(PublisherTest, ThePublisherRecomputesOnlyTheTouchedPeriods) {
   EXPECT_EQ(publisher_->snapshots_computed() - first, 6u + 14u);
 }
 
-// Where the snapshots are built: the thread's name and whether it runs at
-// idle priority, for each call of a publish filter.
-struct BuiltOn {
-  std::mutex mu;
-  std::set<std::pair<std::string, bool>> threads;
-  hub::PublishFilter Filter() {
-    return [this](lscb::v1::Snapshot&) {
-      char name[16] = {};
-      ::pthread_getname_np(::pthread_self(), name, sizeof name);
-      std::lock_guard lock(mu);
-      threads.emplace(name, ::sched_getscheduler(0) == SCHED_IDLE);
-    };
-  }
-};
-
-// Disclosure control and serialisation on the idle-priority thread send
-// the same bytes as on the feed thread.
-TEST_F(PublisherTest, BuildingAtIdlePrioritySendsTheSameUpdates) {
+// A period that loses its last event is sent as an empty snapshot, and
+// what is sent next still reflects only what changed (the bytes kept to
+// compare with are the ones last sent).
+TEST_F(PublisherTest, APeriodLeftEmptyIsSentEmptyAndLaterUpdatesStayRight) {
   transport::Subscriber* sub = Subscribe("E09000011", "E09000011");
   ASSERT_NE(sub, nullptr);
-  for (const char* when : {"2007-05-10", "2007-08-10", "2008-01-10"})
-    Apply({.kind = "csc.contact", .record_id = std::string("c-") + when, .when = when, .label = "police"});
-  BuiltOn inline_built, idle_built;
-  hub::FeedOptions fo;
-  fo.min_interval = 0ms;
-  fo.heartbeat_interval = 1h;
-  hub::FeedPublisher on_caller(*pub_, view_, mu_, [this] { return seq_; }, boards_, inline_built.Filter(), fo);
-  fo.build_at_idle_priority = true;
-  hub::FeedPublisher on_idle(*pub_, view_, mu_, [this] { return seq_; }, boards_, idle_built.Filter(), fo);
+  // Period -> number of cells, for each snapshot of the next update.
   auto next = [&] {
+    std::map<std::string, int> cells;
+    publisher_->PublishDue();
     for (int i = 0; i < 100; ++i) {
       auto got = sub->Receive(100ms);
       EXPECT_TRUE(got.ok());
-      if (got.ok() && got->has_value() && (*got)->size() == 2) return (**got)[1];
+      if (!got.ok() || !got->has_value()) continue;
+      lscb::v1::FeedUpdate u;
+      EXPECT_TRUE(u.ParseFromString((**got)[1]));
+      for (const auto& snap : u.snapshots()) cells[snap.period()] = snap.cells_size();
+      break;
     }
-    return std::string();
+    return cells;
   };
-  on_caller.PublishDue();
-  const std::string from_caller = next();
-  on_idle.PublishDue();
-  const std::string from_idle = next();
-  ASSERT_FALSE(from_caller.empty());
-  lscb::v1::FeedUpdate u;
-  ASSERT_TRUE(u.ParseFromString(from_idle));
-  EXPECT_EQ(u.snapshots_size(), 7) << "three months, three quarters and two financial years";
-  EXPECT_EQ(from_idle, from_caller);
+  lscb::testing::EventSpec spec{.kind = "csc.contact", .record_id = "moved", .when = "2008-05-10", .label = "police"};
+  Apply(spec);
+  auto first = next();
+  EXPECT_GT(first["2008-05"], 0);
+  EXPECT_GT(first["2008-Q2"], 0);
+  EXPECT_GT(first["FY2008-09"], 0);
 
-  char self[16] = {};
-  ::pthread_getname_np(::pthread_self(), self, sizeof self);
-  EXPECT_EQ(inline_built.threads, (std::set<std::pair<std::string, bool>>{{self, false}}));
-  EXPECT_EQ(idle_built.threads, (std::set<std::pair<std::string, bool>>{{"lscb-feed-build", true}}));
-}
+  // The contact was in August: May and its quarter are left empty.
+  {
+    std::unique_lock lock(mu_);
+    auto before = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards_, INT64_MAX / 2);
+    spec.when = "2008-08-10";
+    auto after = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards_, INT64_MAX / 2);
+    ASSERT_TRUE(before.ok() && after.ok());
+    view_.Replace(*before, *after);
+    ++seq_;
+    publisher_->MarkDirty(view_.TakeChanges());
+  }
+  auto moved = next();
+  EXPECT_EQ(moved, (std::map<std::string, int>{
+                       {"2008-05", 0}, {"2008-Q2", 0}, {"2008-08", first["2008-05"]}, {"2008-Q3", first["2008-Q2"]}}))
+      << "May and its quarter sent empty; the financial year's figures did not change";
 
-// The hub's feed is built at idle priority (and its queries are not).
-TEST(Feed, TheHubBuildsTheFeedAtIdlePriority) {
-  lscb::testing::TempDir dir;
-  hub::HubOptions o;
-  o.feed_min_interval = 100ms;
-  BuiltOn built;
-  o.publish_filter = built.Filter();
-  testing::RunningHub hub(dir / "hub", o);
-  ASSERT_TRUE(hub.ok());
-  client::SubscriberOptions so{hub.endpoints().feed, hub.endpoints().query, "Greenwich"};
-  auto s = client::FeedSubscriber::Connect(so);
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  auto events = Encode(200, 5);
-  Deliver(hub, events);
-  int updates = 0;
-  ASSERT_TRUE(CatchUp(**s, events.size(), &updates));
-  EXPECT_GT(updates, 0);
-  std::lock_guard lock(built.mu);
-  EXPECT_TRUE(built.threads.count({"lscb-feed-build", true})) << "the feed's snapshots were built elsewhere";
-  for (const auto& [name, idle] : built.threads) EXPECT_EQ(idle, name == "lscb-feed-build") << name;
+  // One more in August: August, its quarter and the year, each with more.
+  Apply({.kind = "csc.contact", .record_id = "more", .when = "2008-08-20", .label = "school"});
+  auto more = next();
+  std::set<std::string> periods;
+  for (const auto& [period, cells] : more) periods.insert(period);
+  EXPECT_EQ(periods, (std::set<std::string>{"2008-08", "2008-Q3", "FY2008-09"}));
+  EXPECT_GT(more["2008-08"], moved["2008-08"]) << "a second source of contacts";
 }
 
 TEST(Feed, HeartbeatsWhenNothingChanges) {
