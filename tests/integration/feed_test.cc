@@ -342,6 +342,14 @@ TEST_F(PublisherTest, APeriodLeftEmptyIsSentEmptyAndLaterUpdatesStayRight) {
   for (const auto& [period, cells] : more) periods.insert(period);
   EXPECT_EQ(periods, (std::set<std::string>{"2008-08", "2008-Q3", "FY2008-09"}));
   EXPECT_GT(more["2008-08"], moved["2008-08"]) << "a second source of contacts";
+
+  // May as it first was: its figures equal the first ones sent, but not the
+  // empty ones sent last, so May and its quarter are sent again.
+  Apply({.kind = "csc.contact", .record_id = "may-again", .when = "2008-05-12", .label = "police"});
+  auto again = next();
+  EXPECT_EQ(again["2008-05"], first["2008-05"]);
+  EXPECT_EQ(again["2008-Q2"], first["2008-Q2"]);
+  EXPECT_GT(again["2008-05"], 0);
 }
 
 TEST(Feed, HeartbeatsWhenNothingChanges) {
