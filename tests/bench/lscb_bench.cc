@@ -71,6 +71,16 @@ using nlohmann::json;
 int64_t Ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
 double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// A socket that queues without limit (the benchmark bounds what is in
+// flight itself) and drops what is unsent when closed.
+zmq::socket_t UnboundedSocket(zmq::context_t& ctx, zmq::socket_type type) {
+  zmq::socket_t s(ctx, type);
+  s.set(zmq::sockopt::sndhwm, 0);
+  s.set(zmq::sockopt::rcvhwm, 0);
+  s.set(zmq::sockopt::linger, 0);
+  return s;
+}
+
 // Waits on the socket's notification fd until `until` (or `cap`, whichever
 // is sooner), with sub-millisecond precision. The fd is edge-triggered, so
 // the caller drains the socket before calling this again.
@@ -134,10 +144,7 @@ void RunPublisher(zmq::context_t& ctx, const std::string& endpoint, const EventS
     mine.push_back(k);
   out.latency_ns.reserve(mine.size() * B);
 
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::sndhwm, 0);
-  s.set(zmq::sockopt::rcvhwm, 0);
-  s.set(zmq::sockopt::linger, 0);
+  zmq::socket_t s = UnboundedSocket(ctx, zmq::socket_type::dealer);
   s.connect(endpoint);
   const int fd = s.get(zmq::sockopt::fd);
   const uint64_t id_base = (uint64_t{static_cast<uint32_t>(conn) + 1} << 40);
@@ -461,10 +468,7 @@ struct RttConfig {
 // back, with its own context and I/O thread, until `stop` (when given).
 void Echo(const std::string& endpoint, const std::atomic<bool>* stop) {
   zmq::context_t ctx(1);
-  zmq::socket_t r(ctx, zmq::socket_type::router);
-  r.set(zmq::sockopt::sndhwm, 0);
-  r.set(zmq::sockopt::rcvhwm, 0);
-  r.set(zmq::sockopt::linger, 0);
+  zmq::socket_t r = UnboundedSocket(ctx, zmq::socket_type::router);
   r.bind(endpoint);
   std::vector<zmq::message_t> parts;
   while (!stop || !stop->load(std::memory_order_relaxed)) {
@@ -502,10 +506,7 @@ int RunRtt(const RttConfig& cfg) {
   }
 
   zmq::context_t ctx(1);
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::sndhwm, 0);
-  s.set(zmq::sockopt::rcvhwm, 0);
-  s.set(zmq::sockopt::linger, 0);
+  zmq::socket_t s = UnboundedSocket(ctx, zmq::socket_type::dealer);
   s.connect(endpoint);
   const int fd = s.get(zmq::sockopt::fd);
   std::string payload(cfg.bytes, 'x');
