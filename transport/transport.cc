@@ -1,7 +1,11 @@
 #include "transport/transport.h"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -100,6 +104,7 @@ void* Context::native() { return &impl_->ctx; }
 
 struct Server::Impl {
   zmq::socket_t socket;
+  int fd = -1;  // ZMQ_FD: readable when commands for the socket are waiting
   std::vector<zmq::message_t> parts;  // ReceiveInto's, kept from one message to the next
 };
 
@@ -119,6 +124,7 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
     impl->socket.set(zmq::sockopt::linger, 0);
     SetCurveServer(impl->socket, options.curve_secret_key, options.zap_domain);
     impl->socket.bind(endpoint);
+    impl->fd = impl->socket.get(zmq::sockopt::fd);
     std::string bound = impl->socket.get(zmq::sockopt::last_endpoint);
     auto server = std::unique_ptr<Server>(new Server(std::move(impl)));
     server->endpoint_ = bound;
@@ -162,15 +168,31 @@ Result<bool> Server::ReceiveInto(FrameBuffer& out, std::string& peer, Millis tim
 }
 
 Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int wake_fd) {
+  // zmq_poll would poll every descriptor once without waiting before it
+  // waits: a system call per wait that tells nothing ZMQ_EVENTS does not.
+  // Asking ZMQ_EVENTS first processes the socket's pending commands, so
+  // that from then on anything new for it makes its ZMQ_FD readable.
   try {
-    zmq::pollitem_t items[2] = {{impl_->socket.handle(), 0, static_cast<short>(want_messages ? ZMQ_POLLIN : 0), 0},
-                                {nullptr, wake_fd, ZMQ_POLLIN, 0}};
-    int n = wake_fd >= 0 ? 2 : 1;
     Readiness r;
-    if (zmq::poll(items, static_cast<size_t>(n), timeout) > 0) {
-      r.message = want_messages && (items[0].revents & ZMQ_POLLIN);
-      r.woken = n == 2 && (items[1].revents & ZMQ_POLLIN);
+    if (want_messages && (impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
+      r.message = true;
+      return r;
     }
+    pollfd fds[2];
+    nfds_t n = 0;
+    if (want_messages) fds[n++] = {impl_->fd, POLLIN, 0};
+    const nfds_t wake_at = n;
+    if (wake_fd >= 0) fds[n++] = {wake_fd, POLLIN, 0};
+    const int ms = timeout.count() < 0 ? -1 : static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX));
+    const int ready = ::poll(fds, n, ms);
+    if (ready <= 0) {
+      if (ready < 0 && errno != EINTR) return Status::Unavailable("waiting on " + endpoint_ + ": " + std::strerror(errno));
+      return r;
+    }
+    r.woken = wake_fd >= 0 && (fds[wake_at].revents & POLLIN);
+    // Readable only says that commands are waiting; ZMQ_EVENTS processes
+    // them and tells whether a message is among them.
+    if (want_messages && fds[0].revents) r.message = impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN;
     return r;
   } catch (const zmq::error_t& e) {
     return FromZmq(e, "waiting on " + endpoint_);
