@@ -105,6 +105,10 @@ void* Context::native() { return &impl_->ctx; }
 struct Server::Impl {
   zmq::socket_t socket;
   int fd = -1;  // ZMQ_FD: readable when commands for the socket are waiting
+  // Since the last call on the socket found nothing to read, no call has
+  // been made on it: every command was processed then, so anything new for
+  // it makes `fd` readable, and a wait need not ask ZMQ_EVENTS first.
+  bool drained = false;
   std::vector<zmq::message_t> parts;  // ReceiveInto's, kept from one message to the next
 };
 
@@ -135,13 +139,19 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
 }
 
 Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout, std::string* user_id) {
+  impl_->drained = false;
   return ReceiveFrames(impl_->socket, timeout, &peer, "receiving on " + endpoint_, user_id);
 }
 
 Result<bool> Server::ReceiveInto(FrameBuffer& out, std::string& peer, Millis timeout, std::string* user_id) {
   try {
     auto& parts = impl_->parts;
-    if (!ReceiveParts(impl_->socket, timeout, parts) || parts.empty()) return false;
+    impl_->drained = false;
+    if (!ReceiveParts(impl_->socket, timeout, parts)) {
+      impl_->drained = true;
+      return false;
+    }
+    if (parts.empty()) return false;
     peer.assign(parts[0].data<char>(), parts[0].size());
     // The routing id frame is made by the ROUTER and carries no properties;
     // the peer's frames do.
@@ -171,12 +181,16 @@ Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int w
   // zmq_poll would poll every descriptor once without waiting before it
   // waits: a system call per wait that tells nothing ZMQ_EVENTS does not.
   // Asking ZMQ_EVENTS first processes the socket's pending commands, so
-  // that from then on anything new for it makes its ZMQ_FD readable.
+  // that from then on anything new for it makes its ZMQ_FD readable; a
+  // receive that found nothing did the same, and then it is not asked.
   try {
     Readiness r;
-    if (want_messages && (impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN)) {
-      r.message = true;
-      return r;
+    if (want_messages && !impl_->drained) {
+      if (impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+        r.message = true;
+        return r;
+      }
+      impl_->drained = true;
     }
     pollfd fds[2];
     nfds_t n = 0;
@@ -192,7 +206,10 @@ Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int w
     r.woken = wake_fd >= 0 && (fds[wake_at].revents & POLLIN);
     // Readable only says that commands are waiting; ZMQ_EVENTS processes
     // them and tells whether a message is among them.
-    if (want_messages && fds[0].revents) r.message = impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN;
+    if (want_messages && fds[0].revents) {
+      r.message = impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN;
+      impl_->drained = !r.message;
+    }
     return r;
   } catch (const zmq::error_t& e) {
     return FromZmq(e, "waiting on " + endpoint_);
@@ -200,6 +217,7 @@ Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int w
 }
 
 SendResult Server::Send(const std::string& peer, const Frames& frames) {
+  impl_->drained = false;  // sending may process the socket's commands
   try {
     auto flags = zmq::send_flags::dontwait | zmq::send_flags::sndmore;
     if (!impl_->socket.send(zmq::buffer(peer), flags)) return SendResult::kWouldBlock;

@@ -83,6 +83,49 @@ TEST(ServerWait, AMessageAlreadyQueuedIsSeenWithoutWaiting) {
   EXPECT_EQ(p.ReceiveOne(), "two");
 }
 
+TEST(ServerWait, AfterEverythingIsReadAMessageThatArrivesEndsTheWait) {
+  Pair p;
+  ASSERT_TRUE(p.client->Send({"a"}, 2000ms).ok());
+  ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
+  ASSERT_EQ(p.ReceiveOne(), "a");
+  ASSERT_EQ(p.ReceiveOne(), "");  // nothing more
+  std::thread sender([&] {
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(p.client->Send({"b"}, 2000ms).ok());
+  });
+  const auto start = Clock::now();
+  auto r = p.WaitFor(10s, true, -1);
+  sender.join();
+  EXPECT_TRUE(r.message);
+  EXPECT_LT(Clock::now() - start, 9s);
+  EXPECT_EQ(p.ReceiveOne(), "b");
+}
+
+// Sending processes the socket's waiting commands, among them the one that
+// makes a newly arrived message readable: the next wait must still see it.
+TEST(ServerWait, AReplySentAfterEverythingIsReadDoesNotHideAMessageThatArrived) {
+  Pair p;
+  ASSERT_TRUE(p.client->Send({"a"}, 2000ms).ok());
+  ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
+  FrameBuffer frames;
+  std::string peer;
+  auto got = p.server->ReceiveInto(frames, peer, Millis(0));
+  ASSERT_TRUE(got.ok() && *got);
+  ASSERT_EQ(p.ReceiveOne(), "");  // nothing more
+  ASSERT_TRUE(p.client->Send({"b"}, 2000ms).ok());
+  std::this_thread::sleep_for(200ms);  // for it to arrive
+  ASSERT_EQ(p.server->Send(peer, {"reply"}), SendResult::kOk);
+  const auto start = Clock::now();
+  auto r = p.server->Wait(Millis(5000), true, -1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->message);
+  EXPECT_LT(Clock::now() - start, 4s);
+  EXPECT_EQ(p.ReceiveOne(), "b");
+  auto reply = p.client->Receive(2000ms);
+  ASSERT_TRUE(reply.ok() && reply->has_value());
+  EXPECT_EQ((**reply)[0], "reply");
+}
+
 TEST(ServerWait, TheWakeDescriptorEndsTheWaitAndIsReported) {
   Pair p;
   const int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
