@@ -41,6 +41,30 @@ struct Pair {
     }
   }
 
+  // `text`, sent by the client 100 ms into a wait for messages, ends it.
+  void ExpectSentDuringAWaitToEndIt(const std::string& text) {
+    std::thread sender([&] {
+      std::this_thread::sleep_for(100ms);
+      EXPECT_TRUE(client->Send({text}, 2000ms).ok());
+    });
+    const auto start = Clock::now();
+    auto r = WaitFor(10s, true, -1);
+    sender.join();
+    EXPECT_TRUE(r.message);
+    EXPECT_FALSE(r.woken);
+    EXPECT_LT(Clock::now() - start, 9s);  // not the timeout
+    EXPECT_EQ(ReceiveOne(), text);
+  }
+
+  // One wait (not WaitFor) reports a message, well before its timeout.
+  void ExpectAWaitToSeeAMessageAtOnce() {
+    const auto start = Clock::now();
+    auto r = server->Wait(Millis(5000), true, -1);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->message);
+    EXPECT_LT(Clock::now() - start, 4s);
+  }
+
   std::string ReceiveOne() {
     FrameBuffer frames;
     std::string peer;
@@ -52,17 +76,7 @@ struct Pair {
 
 TEST(ServerWait, AMessageSentWhileWaitingEndsTheWait) {
   Pair p;
-  std::thread sender([&] {
-    std::this_thread::sleep_for(100ms);
-    EXPECT_TRUE(p.client->Send({"first"}, 2000ms).ok());
-  });
-  const auto start = Clock::now();
-  auto r = p.WaitFor(10s, true, -1);
-  sender.join();
-  EXPECT_TRUE(r.message);
-  EXPECT_FALSE(r.woken);
-  EXPECT_LT(Clock::now() - start, 9s);  // not the timeout
-  EXPECT_EQ(p.ReceiveOne(), "first");
+  p.ExpectSentDuringAWaitToEndIt("first");
 }
 
 // The second message is in the socket's queue once the first is read: no
@@ -75,11 +89,7 @@ TEST(ServerWait, AMessageAlreadyQueuedIsSeenWithoutWaiting) {
   ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
   std::this_thread::sleep_for(200ms);  // for the second to arrive too
   ASSERT_EQ(p.ReceiveOne(), "one");
-  const auto start = Clock::now();
-  auto r = p.server->Wait(Millis(5000), true, -1);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->message);
-  EXPECT_LT(Clock::now() - start, 4s);
+  p.ExpectAWaitToSeeAMessageAtOnce();
   EXPECT_EQ(p.ReceiveOne(), "two");
 }
 
@@ -89,16 +99,7 @@ TEST(ServerWait, AfterEverythingIsReadAMessageThatArrivesEndsTheWait) {
   ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
   ASSERT_EQ(p.ReceiveOne(), "a");
   ASSERT_EQ(p.ReceiveOne(), "");  // nothing more
-  std::thread sender([&] {
-    std::this_thread::sleep_for(100ms);
-    EXPECT_TRUE(p.client->Send({"b"}, 2000ms).ok());
-  });
-  const auto start = Clock::now();
-  auto r = p.WaitFor(10s, true, -1);
-  sender.join();
-  EXPECT_TRUE(r.message);
-  EXPECT_LT(Clock::now() - start, 9s);
-  EXPECT_EQ(p.ReceiveOne(), "b");
+  p.ExpectSentDuringAWaitToEndIt("b");
 }
 
 // Sending processes the socket's waiting commands, among them the one that
@@ -115,11 +116,7 @@ TEST(ServerWait, AReplySentAfterEverythingIsReadDoesNotHideAMessageThatArrived) 
   ASSERT_TRUE(p.client->Send({"b"}, 2000ms).ok());
   std::this_thread::sleep_for(200ms);  // for it to arrive
   ASSERT_EQ(p.server->Send(peer, {"reply"}), SendResult::kOk);
-  const auto start = Clock::now();
-  auto r = p.server->Wait(Millis(5000), true, -1);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->message);
-  EXPECT_LT(Clock::now() - start, 4s);
+  p.ExpectAWaitToSeeAMessageAtOnce();
   EXPECT_EQ(p.ReceiveOne(), "b");
   auto reply = p.client->Receive(2000ms);
   ASSERT_TRUE(reply.ok() && reply->has_value());
