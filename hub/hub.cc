@@ -50,10 +50,6 @@ constexpr size_t kInlineMaxEvents = 64;
 // than waking the view's thread costs. More, and the view's thread applies
 // them while the receiver reads what came next.
 constexpr size_t kApplyHereMaxEvents = 4;
-// The most events of a message the receiver commits and acks, under such a
-// turn, before it reads on: finding that nothing else has come is a system
-// call, kept out of a lone event's round trip.
-constexpr size_t kAckFirstMaxEvents = 4;
 
 // One received ingest message.
 struct Batch {
@@ -502,16 +498,12 @@ class HubImpl final : public Hub {
 
   // Receiver thread: reads what has arrived. When that is a few events, no
   // batch waits and the writer is idle, the receiver decides and commits
-  // them itself; otherwise they are queued for the writer. A first message
-  // of at most kAckFirstMaxEvents is committed and acked alone, before the
-  // receiver reads on; what it then finds begins a group as above.
+  // them itself; otherwise they are queued for the writer.
   void ReceiveBatches() {
     std::string user;
     std::vector<Batch> own;  // held with the ingest turn
     size_t own_events = 0;
     bool turn = false;
-    bool first = true;          // the next message would begin a group
-    bool acked_first = false;   // the first message was committed and acked alone
     for (int i = 0; i < 1024 && queue_.has_room(); ++i) {
       Batch b;
       auto got = ingest_->ReceiveInto(b.frames, b.peer, Millis(0), &user);
@@ -532,20 +524,7 @@ class HubImpl final : public Hub {
         continue;
       }
       b.batch_id = header.batch_id();
-      if (first && b.events() <= kInlineMaxEvents) turn = queue_.TryTakeIdleTurn();
-      if (turn && first && !acked_first && b.events() <= kAckFirstMaxEvents) {
-        // Acked before looking for more; what came after it begins a group
-        // of its own.
-        std::vector<Batch> alone;
-        alone.push_back(std::move(b));
-        Ingest(std::move(alone));
-        queue_.EndTurn();
-        turn = false;
-        acked_first = true;
-        SendReplies();
-        continue;
-      }
-      first = false;
+      if (i == 0 && b.events() <= kInlineMaxEvents) turn = queue_.TryTakeIdleTurn();
       if (turn && own_events + b.events() <= kInlineMaxEvents) {
         own_events += b.events();
         own.push_back(std::move(b));
@@ -559,13 +538,10 @@ class HubImpl final : public Hub {
       }
       queue_.Push(std::move(b));
     }
-    if (turn) {
-      if (!own.empty()) Ingest(std::move(own));
-      queue_.EndTurn();
-      SendReplies();
-    } else if (!acked_first) {
-      return;
-    }
+    if (!turn) return;
+    if (!own.empty()) Ingest(std::move(own));
+    queue_.EndTurn();
+    SendReplies();
     ApplyOwnGroups();
   }
 

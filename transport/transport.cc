@@ -1,11 +1,7 @@
 #include "transport/transport.h"
 
-#include <poll.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
 
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -104,11 +100,6 @@ void* Context::native() { return &impl_->ctx; }
 
 struct Server::Impl {
   zmq::socket_t socket;
-  int fd = -1;  // ZMQ_FD: readable when commands for the socket are waiting
-  // Since the last call on the socket found nothing to read, no call has
-  // been made on it: every command was processed then, so anything new for
-  // it makes `fd` readable, and a wait need not ask ZMQ_EVENTS first.
-  bool drained = false;
   std::vector<zmq::message_t> parts;  // ReceiveInto's, kept from one message to the next
 };
 
@@ -128,7 +119,6 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
     impl->socket.set(zmq::sockopt::linger, 0);
     SetCurveServer(impl->socket, options.curve_secret_key, options.zap_domain);
     impl->socket.bind(endpoint);
-    impl->fd = impl->socket.get(zmq::sockopt::fd);
     std::string bound = impl->socket.get(zmq::sockopt::last_endpoint);
     auto server = std::unique_ptr<Server>(new Server(std::move(impl)));
     server->endpoint_ = bound;
@@ -139,19 +129,13 @@ Result<std::unique_ptr<Server>> Server::Bind(Context& ctx, const std::string& en
 }
 
 Result<std::optional<Frames>> Server::Receive(std::string& peer, Millis timeout, std::string* user_id) {
-  impl_->drained = false;
   return ReceiveFrames(impl_->socket, timeout, &peer, "receiving on " + endpoint_, user_id);
 }
 
 Result<bool> Server::ReceiveInto(FrameBuffer& out, std::string& peer, Millis timeout, std::string* user_id) {
   try {
     auto& parts = impl_->parts;
-    impl_->drained = false;
-    if (!ReceiveParts(impl_->socket, timeout, parts)) {
-      impl_->drained = true;
-      return false;
-    }
-    if (parts.empty()) return false;
+    if (!ReceiveParts(impl_->socket, timeout, parts) || parts.empty()) return false;
     peer.assign(parts[0].data<char>(), parts[0].size());
     // The routing id frame is made by the ROUTER and carries no properties;
     // the peer's frames do.
@@ -178,37 +162,14 @@ Result<bool> Server::ReceiveInto(FrameBuffer& out, std::string& peer, Millis tim
 }
 
 Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int wake_fd) {
-  // zmq_poll would poll every descriptor once without waiting before it
-  // waits: a system call per wait that tells nothing ZMQ_EVENTS does not.
-  // Asking ZMQ_EVENTS first processes the socket's pending commands, so
-  // that from then on anything new for it makes its ZMQ_FD readable; a
-  // receive that found nothing did the same, and then it is not asked.
   try {
+    zmq::pollitem_t items[2] = {{impl_->socket.handle(), 0, static_cast<short>(want_messages ? ZMQ_POLLIN : 0), 0},
+                                {nullptr, wake_fd, ZMQ_POLLIN, 0}};
+    int n = wake_fd >= 0 ? 2 : 1;
     Readiness r;
-    if (want_messages && !impl_->drained) {
-      if (impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN) {
-        r.message = true;
-        return r;
-      }
-      impl_->drained = true;
-    }
-    pollfd fds[2];
-    nfds_t n = 0;
-    if (want_messages) fds[n++] = {impl_->fd, POLLIN, 0};
-    const nfds_t wake_at = n;
-    if (wake_fd >= 0) fds[n++] = {wake_fd, POLLIN, 0};
-    const int ms = timeout.count() < 0 ? -1 : static_cast<int>(std::min<int64_t>(timeout.count(), INT32_MAX));
-    const int ready = ::poll(fds, n, ms);
-    if (ready <= 0) {
-      if (ready < 0 && errno != EINTR) return Status::Unavailable("waiting on " + endpoint_ + ": " + std::strerror(errno));
-      return r;
-    }
-    r.woken = wake_fd >= 0 && (fds[wake_at].revents & POLLIN);
-    // Readable only says that commands are waiting; ZMQ_EVENTS processes
-    // them and tells whether a message is among them.
-    if (want_messages && fds[0].revents) {
-      r.message = impl_->socket.get(zmq::sockopt::events) & ZMQ_POLLIN;
-      impl_->drained = !r.message;
+    if (zmq::poll(items, static_cast<size_t>(n), timeout) > 0) {
+      r.message = want_messages && (items[0].revents & ZMQ_POLLIN);
+      r.woken = n == 2 && (items[1].revents & ZMQ_POLLIN);
     }
     return r;
   } catch (const zmq::error_t& e) {
@@ -217,7 +178,6 @@ Result<Server::Readiness> Server::Wait(Millis timeout, bool want_messages, int w
 }
 
 SendResult Server::Send(const std::string& peer, const Frames& frames) {
-  impl_->drained = false;  // sending may process the socket's commands
   try {
     auto flags = zmq::send_flags::dontwait | zmq::send_flags::sndmore;
     if (!impl_->socket.send(zmq::buffer(peer), flags)) return SendResult::kWouldBlock;

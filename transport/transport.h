@@ -113,9 +113,7 @@ class Server final {
 
   // Waits up to `timeout` until a message is waiting (only when
   // `want_messages`) or the file descriptor `wake_fd` is readable (-1: none).
-  // It may return sooner with neither (the socket had other work, such as a
-  // new connection): the caller waits again. A negative timeout: no limit.
-  // An error once the context is shut down (seen while waiting for messages).
+  // An error once the context is shut down.
   struct Readiness {
     bool message = false;
     bool woken = false;

@@ -284,63 +284,6 @@ TEST(ImportSnapshot, OneEventInFlightIsCommittedByTheReceiverAndABigBatchByTheWr
   EXPECT_EQ(hub.stats().events_committed, 250u);
 }
 
-// A small batch is committed and acked by the receiver before it reads on:
-// batches already waiting behind it make a group of their own, rather than
-// one group with it.
-TEST(ImportSnapshot, ASmallBatchIsAckedBeforeTheReceiverReadsOnAndThoseBehindItAreAGroupOfTheirOwn) {
-  TempDir dir;
-  hub::HubOptions o;
-  std::atomic<bool> hold{false}, holding{false};
-  // Holds the receiver after the acks of the first event (x), while the
-  // next five batches arrive.
-  o.before_receiver_applies = [&] {
-    if (hold.exchange(false)) {
-      holding = true;
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-    }
-  };
-  RunningHub hub(dir / "hub", o);
-  ASSERT_TRUE(hub.ok());
-  client::SenderOptions so;
-  so.endpoint = hub.endpoints().ingest;
-  so.batch_events = 1;
-  so.window = 5;
-  so.request_timeout = std::chrono::seconds(10);
-  // The receiver has x's group to apply only when the view's thread is idle,
-  // and the turn only when the writer does not hold it (for a moment every
-  // 100 ms): a round where either is not so is run again.
-  bool decided = false;
-  for (int round = 0; round < 5 && !decided; ++round) {
-    const std::string r = std::to_string(round);
-    const hub::HubStats before = hub.stats();
-    holding = false;
-    hold = true;
-    auto x = client::Sender(so).SendAll({testing::MakeEvent({.record_id = "x" + r}).SerializeAsString()});
-    ASSERT_TRUE(x.ok()) << x.status().ToString();
-    EXPECT_EQ(x->front().outcome, lscb::v1::ACCEPTED) << x->front().reason;
-    for (int i = 0; i < 250 && !holding; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    const bool held = holding.load();
-    hold = false;
-    std::vector<std::string> five;
-    for (int i = 0; i < 5; ++i)
-      five.push_back(testing::MakeEvent({.record_id = "b" + r + "-" + std::to_string(i)}).SerializeAsString());
-    auto rest = client::Sender(so).SendAll(five);
-    ASSERT_TRUE(rest.ok()) << rest.status().ToString();
-    ASSERT_EQ(rest->size(), 5u);
-    for (const auto& e : *rest) EXPECT_EQ(e.outcome, lscb::v1::ACCEPTED) << e.reason;
-    const hub::HubStats after = hub.stats();
-    EXPECT_EQ(after.events_committed - before.events_committed, 6u);
-    const uint64_t by_receiver = after.groups_by_receiver - before.groups_by_receiver;
-    const uint64_t by_writer = (after.groups_committed - before.groups_committed) - by_receiver;
-    // All six by the receiver: x, then the first of the five, each alone,
-    // then the other four together.
-    if (!held || by_writer > 0) continue;
-    decided = true;
-    EXPECT_EQ(by_receiver, 3u);
-  }
-  EXPECT_TRUE(decided) << "no round had the receiver commit all six";
-}
-
 // A small batch arriving while a big one is being committed by the writer
 // is decided after it: an amendment of the big batch's last record, sent
 // (on another connection) during that commit, is an amendment.

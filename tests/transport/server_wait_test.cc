@@ -29,8 +29,8 @@ struct Pair {
     client = std::move(*c);
   }
 
-  // Waits again after an early return with neither (Wait's contract), up to
-  // `limit` in all.
+  // Waits until a message or the wake descriptor ends a wait, up to `limit`
+  // in all.
   Server::Readiness WaitFor(Millis limit, bool want_messages, int wake_fd) {
     const auto end = Clock::now() + limit;
     for (;;) {
