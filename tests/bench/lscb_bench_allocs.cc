@@ -1,5 +1,5 @@
 // lscb-bench-allocs: how many heap allocations the hub's ingest path makes
-// per event, counted rather than timed.
+// per event, counted, and how long each stage takes on this thread.
 //
 //   lscb-bench-allocs [--events N] [--group G] [--resend F] [--mix csc|all] [--sites K] [--json]
 //
@@ -12,6 +12,16 @@
 // (flushes, compactions) and the idempotency index's thread are not
 // counted: they work per memtable or per file, not per event.
 //
+// Each measured group's stages are also timed (steady_clock around each;
+// counting adds a few thread-local increments): the median, 90th percentile
+// and mean in microseconds per group. They are the hub's compute and its
+// commit without the transport, on one thread; the machine's noise shows in
+// the 90th percentile, as do page faults: the hub populates its memory
+// ahead of use (hub/memory_reserve.h), this program does not, so the first
+// touch of new memtable memory is a fault in its commits. The hub links
+// tcmalloc, this program the C library's malloc: run it with
+// LD_PRELOAD=libtcmalloc_minimal.so.4 for the hub's allocator.
+//
 // --sites K prints the K call stacks that allocated most often (symbols of
 // this program's own functions need its -rdynamic link, which CMake sets).
 //
@@ -22,6 +32,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -82,14 +93,31 @@ struct Config {
   bool json = false;
 };
 
-// Counts the allocations `f` makes on this thread.
+// Counts the allocations `f` makes on this thread, and times it (µs).
 template <typename F>
-uint64_t Count(F&& f) {
+uint64_t Count(F&& f, std::vector<double>* micros) {
   const uint64_t before = testing::AllocationsCounted();
+  const auto start = std::chrono::steady_clock::now();
   testing::CountAllocations(true);
   f();
   testing::CountAllocations(false);
+  micros->push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
   return testing::AllocationsCounted() - before;
+}
+
+struct Times {
+  double p50 = 0, p90 = 0, mean = 0;
+};
+
+Times Summarise(std::vector<double> v) {
+  Times t;
+  if (v.empty()) return t;
+  std::sort(v.begin(), v.end());
+  t.p50 = v[v.size() / 2];
+  t.p90 = v[v.size() * 9 / 10];
+  for (double x : v) t.mean += x;
+  t.mean /= static_cast<double>(v.size());
+  return t;
 }
 
 int Run(const Config& cfg) {
@@ -124,6 +152,7 @@ int Run(const Config& cfg) {
     if (cfg.sites > 0) testing::SetAllocationHook(RecordSite);
 
     uint64_t decide = 0, commit = 0, apply = 0, counted = 0, groups = 0;
+    std::vector<double> decide_us, commit_us, apply_us, scratch;
     std::vector<hub::IncomingEvent> in;
     std::vector<hub::ViewUpdate> updates;
     for (size_t i = 0; i < set.sends.size() && rc == 0; i += cfg.group) {
@@ -134,8 +163,10 @@ int Run(const Config& cfg) {
         in.push_back({set.encoded[set.sends[j]], "anonymous"});
       Result<hub::DecidedGroup> group = Status::Internal("not decided");
       Status committed;
-      const uint64_t d = Count([&] { group = proc.Decide(in); });
-      const uint64_t c = Count([&] { committed = group.ok() ? proc.Commit(*group) : group.status(); });
+      // The first half's times go to `scratch`, dropped.
+      const uint64_t d = Count([&] { group = proc.Decide(in); }, measured ? &decide_us : &scratch);
+      const uint64_t c =
+          Count([&] { committed = group.ok() ? proc.Commit(*group) : group.status(); }, measured ? &commit_us : &scratch);
       if (!committed.ok()) {
         std::cerr << "lscb-bench-allocs: " << committed.ToString() << "\n";
         rc = 1;
@@ -143,7 +174,8 @@ int Run(const Config& cfg) {
       }
       updates.clear();
       updates.push_back(std::move(group->update));
-      const uint64_t a = Count([&] { proc.ApplyToView(updates); });
+      const uint64_t a = Count([&] { proc.ApplyToView(updates); }, measured ? &apply_us : &scratch);
+      scratch.clear();
       if (measured) {
         decide += d;
         commit += c;
@@ -154,6 +186,7 @@ int Run(const Config& cfg) {
     }
     if (rc == 0) {
       const double n = static_cast<double>(counted);
+      const Times td = Summarise(decide_us), tc = Summarise(commit_us), ta = Summarise(apply_us);
       nlohmann::json out = {{"bench", "allocs"},
                             {"events", counted},
                             {"group", cfg.group},
@@ -164,16 +197,29 @@ int Run(const Config& cfg) {
                             {"apply_per_event", apply / n},
                             {"decide_per_group", decide / static_cast<double>(groups)},
                             {"commit_per_group", commit / static_cast<double>(groups)},
-                            {"apply_per_group", apply / static_cast<double>(groups)}};
+                            {"apply_per_group", apply / static_cast<double>(groups)},
+                            {"decide_us_p50", td.p50},
+                            {"decide_us_p90", td.p90},
+                            {"decide_us_mean", td.mean},
+                            {"commit_us_p50", tc.p50},
+                            {"commit_us_p90", tc.p90},
+                            {"commit_us_mean", tc.mean},
+                            {"apply_us_p50", ta.p50},
+                            {"apply_us_p90", ta.p90},
+                            {"apply_us_mean", ta.mean}};
       if (cfg.json) {
         std::cout << out.dump() << "\n";
       } else {
         std::printf("%zu events counted, groups of %zu, %.0f%% re-sends\n", static_cast<size_t>(counted),
                     cfg.group, cfg.resend * 100);
-        std::printf("  %-8s %10s %10s\n", "stage", "per event", "per group");
-        std::printf("  %-8s %10.2f %10.1f\n", "decide", decide / n, decide / static_cast<double>(groups));
-        std::printf("  %-8s %10.2f %10.1f\n", "commit", commit / n, commit / static_cast<double>(groups));
-        std::printf("  %-8s %10.2f %10.1f\n", "apply", apply / n, apply / static_cast<double>(groups));
+        std::printf("  %-8s %10s %10s   %s\n", "stage", "per event", "per group", "µs per group: p50 / p90 / mean");
+        const auto row = [&](const char* stage, uint64_t allocs, const Times& t) {
+          std::printf("  %-8s %10.2f %10.1f   %.2f / %.2f / %.2f\n", stage, allocs / n,
+                      allocs / static_cast<double>(groups), t.p50, t.p90, t.mean);
+        };
+        row("decide", decide, td);
+        row("commit", commit, tc);
+        row("apply", apply, ta);
       }
       std::fflush(stdout);
       std::sort(sites.begin(), sites.end(), [](const Site& a, const Site& b) { return a.count > b.count; });
@@ -196,7 +242,7 @@ int Run(const Config& cfg) {
 
 int main(int argc, char** argv) {
   lscb::bench::Config cfg;
-  CLI::App app{"lscb-bench-allocs: heap allocations per event on the hub's ingest path"};
+  CLI::App app{"lscb-bench-allocs: heap allocations per event on the hub's ingest path, and its stages' times"};
   app.add_option("--events", cfg.events, "events sent, re-sends included (the second half is counted)")
       ->capture_default_str();
   app.add_option("--group", cfg.group, "events per group")->capture_default_str();
