@@ -113,7 +113,8 @@ class Server final {
 
   // Waits up to `timeout` until a message is waiting (only when
   // `want_messages`) or the file descriptor `wake_fd` is readable (-1: none).
-  // An error once the context is shut down.
+  // An error once the context is shut down, or when a signal interrupts
+  // the wait.
   struct Readiness {
     bool message = false;
     bool woken = false;

@@ -20,7 +20,8 @@
 // ahead of use (hub/memory_reserve.h), this program does not, so the first
 // touch of new memtable memory is a fault in its commits. The hub links
 // tcmalloc, this program the C library's malloc: run it with
-// LD_PRELOAD=libtcmalloc_minimal.so.4 for the hub's allocator.
+// LD_PRELOAD=libtcmalloc_minimal.so.4 for the hub's allocator. With
+// --sites the times include recording the call stacks: time without it.
 //
 // --sites K prints the K call stacks that allocated most often (symbols of
 // this program's own functions need its -rdynamic link, which CMake sets).
@@ -220,6 +221,7 @@ int Run(const Config& cfg) {
         row("decide", decide, td);
         row("commit", commit, tc);
         row("apply", apply, ta);
+        if (cfg.sites > 0) std::printf("  (the times include --sites' recording of call stacks)\n");
       }
       std::fflush(stdout);
       std::sort(sites.begin(), sites.end(), [](const Site& a, const Site& b) { return a.count > b.count; });

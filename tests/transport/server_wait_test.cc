@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
 #include <thread>
 
 #include "transport/transport.h"
@@ -15,128 +18,122 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-struct Pair {
-  Context ctx;
-  std::unique_ptr<Server> server;
-  std::unique_ptr<Client> client;
-
-  Pair() {
-    auto s = Server::Bind(ctx, "tcp://127.0.0.1:*", ServerOptions{});
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    server = std::move(*s);
-    auto c = Client::Connect(ctx, server->endpoint(), ClientOptions{});
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    client = std::move(*c);
+// A server and a client connected to it.
+class ServerWait : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = Server::Bind(ctx_, "tcp://127.0.0.1:*", ServerOptions{});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    server_ = std::move(*s);
+    auto c = Client::Connect(ctx_, server_->endpoint(), ClientOptions{});
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    client_ = std::move(*c);
   }
 
-  // Waits until a message or the wake descriptor ends a wait, up to `limit`
-  // in all.
-  Server::Readiness WaitFor(Millis limit, bool want_messages, int wake_fd) {
-    const auto end = Clock::now() + limit;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<Millis>(end - Clock::now());
-      auto r = server->Wait(std::max(left, Millis(0)), want_messages, wake_fd);
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-      if (!r.ok() || r->message || r->woken || Clock::now() >= end) return r.ok() ? *r : Server::Readiness{};
-    }
+  // One wait; a failed one counts as neither.
+  Server::Readiness WaitOnce(Millis timeout, bool want_messages, int wake_fd) {
+    auto r = server_->Wait(timeout, want_messages, wake_fd);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : Server::Readiness{};
+  }
+
+  // One wait for messages reports one, well before its timeout.
+  void ExpectAWaitToSeeAMessage() {
+    const auto start = Clock::now();
+    EXPECT_TRUE(WaitOnce(10s, true, -1).message);
+    EXPECT_LT(Clock::now() - start, 9s);  // not the timeout
   }
 
   // `text`, sent by the client 100 ms into a wait for messages, ends it.
   void ExpectSentDuringAWaitToEndIt(const std::string& text) {
     std::thread sender([&] {
       std::this_thread::sleep_for(100ms);
-      EXPECT_TRUE(client->Send({text}, 2000ms).ok());
+      EXPECT_TRUE(client_->Send({text}, 2000ms).ok());
     });
     const auto start = Clock::now();
-    auto r = WaitFor(10s, true, -1);
+    auto r = WaitOnce(10s, true, -1);
     sender.join();
     EXPECT_TRUE(r.message);
     EXPECT_FALSE(r.woken);
-    EXPECT_LT(Clock::now() - start, 9s);  // not the timeout
+    EXPECT_LT(Clock::now() - start, 9s);
     EXPECT_EQ(ReceiveOne(), text);
   }
 
-  // One wait (not WaitFor) reports a message, well before its timeout.
-  void ExpectAWaitToSeeAMessageAtOnce() {
-    const auto start = Clock::now();
-    auto r = server->Wait(Millis(5000), true, -1);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    EXPECT_TRUE(r->message);
-    EXPECT_LT(Clock::now() - start, 4s);
-  }
-
-  std::string ReceiveOne() {
+  // The next message's only frame; "" when none is waiting.
+  std::string ReceiveOne(std::string* peer = nullptr) {
     FrameBuffer frames;
-    std::string peer;
-    auto got = server->ReceiveInto(frames, peer, Millis(0));
+    std::string from;
+    auto got = server_->ReceiveInto(frames, from, Millis(0));
     if (!got.ok() || !*got || frames.empty()) return "";
+    if (peer) *peer = from;
     return std::string(frames[0]);
   }
+
+  Context ctx_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<Client> client_;
 };
 
-TEST(ServerWait, AMessageSentWhileWaitingEndsTheWait) {
-  Pair p;
-  p.ExpectSentDuringAWaitToEndIt("first");
-}
+TEST_F(ServerWait, AMessageSentWhileWaitingEndsTheWait) { ExpectSentDuringAWaitToEndIt("first"); }
 
 // The second message is in the socket's queue once the first is read: no
 // new command makes the socket's descriptor readable, so a wait on the
 // descriptor alone would sleep past it.
-TEST(ServerWait, AMessageAlreadyQueuedIsSeenWithoutWaiting) {
-  Pair p;
-  ASSERT_TRUE(p.client->Send({"one"}, 2000ms).ok());
-  ASSERT_TRUE(p.client->Send({"two"}, 2000ms).ok());
-  ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
-  std::this_thread::sleep_for(200ms);  // for the second to arrive too
-  ASSERT_EQ(p.ReceiveOne(), "one");
-  p.ExpectAWaitToSeeAMessageAtOnce();
-  EXPECT_EQ(p.ReceiveOne(), "two");
+TEST_F(ServerWait, AMessageAlreadyQueuedIsSeenWithoutWaiting) {
+  ASSERT_TRUE(client_->Send({"one"}, 2000ms).ok());
+  ASSERT_TRUE(client_->Send({"two"}, 2000ms).ok());
+  ASSERT_TRUE(WaitOnce(10s, true, -1).message);
+  // For the second to arrive too; if it has not, the wait below is one for
+  // a message still to come, which it also passes.
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(ReceiveOne(), "one");
+  ExpectAWaitToSeeAMessage();
+  EXPECT_EQ(ReceiveOne(), "two");
 }
 
-TEST(ServerWait, AfterEverythingIsReadAMessageThatArrivesEndsTheWait) {
-  Pair p;
-  ASSERT_TRUE(p.client->Send({"a"}, 2000ms).ok());
-  ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
-  ASSERT_EQ(p.ReceiveOne(), "a");
-  ASSERT_EQ(p.ReceiveOne(), "");  // nothing more
-  p.ExpectSentDuringAWaitToEndIt("b");
+TEST_F(ServerWait, AfterEverythingIsReadAMessageThatArrivesEndsTheWait) {
+  ASSERT_TRUE(client_->Send({"a"}, 2000ms).ok());
+  ASSERT_TRUE(WaitOnce(10s, true, -1).message);
+  ASSERT_EQ(ReceiveOne(), "a");
+  ASSERT_EQ(ReceiveOne(), "");  // nothing more
+  ExpectSentDuringAWaitToEndIt("b");
 }
 
 // Sending processes the socket's waiting commands, among them the one that
 // makes a newly arrived message readable: the next wait must still see it.
-TEST(ServerWait, AReplySentAfterEverythingIsReadDoesNotHideAMessageThatArrived) {
-  Pair p;
-  ASSERT_TRUE(p.client->Send({"a"}, 2000ms).ok());
-  ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
-  FrameBuffer frames;
+TEST_F(ServerWait, AReplySentAfterEverythingIsReadDoesNotHideAMessageThatArrived) {
+  ASSERT_TRUE(client_->Send({"a"}, 2000ms).ok());
+  ASSERT_TRUE(WaitOnce(10s, true, -1).message);
   std::string peer;
-  auto got = p.server->ReceiveInto(frames, peer, Millis(0));
-  ASSERT_TRUE(got.ok() && *got);
-  ASSERT_EQ(p.ReceiveOne(), "");  // nothing more
-  ASSERT_TRUE(p.client->Send({"b"}, 2000ms).ok());
-  std::this_thread::sleep_for(200ms);  // for it to arrive
-  ASSERT_EQ(p.server->Send(peer, {"reply"}), SendResult::kOk);
-  p.ExpectAWaitToSeeAMessageAtOnce();
-  EXPECT_EQ(p.ReceiveOne(), "b");
-  auto reply = p.client->Receive(2000ms);
+  ASSERT_EQ(ReceiveOne(&peer), "a");
+  ASSERT_EQ(ReceiveOne(), "");  // nothing more
+  ASSERT_TRUE(client_->Send({"b"}, 2000ms).ok());
+  // For it to arrive before the reply is sent; if it has not, the wait
+  // below is one for a message still to come, which it also passes.
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(server_->Send(peer, {"reply"}), SendResult::kOk);
+  ExpectAWaitToSeeAMessage();
+  EXPECT_EQ(ReceiveOne(), "b");
+  auto reply = client_->Receive(2000ms);
   ASSERT_TRUE(reply.ok() && reply->has_value());
   EXPECT_EQ((**reply)[0], "reply");
 }
 
-TEST(ServerWait, TheWakeDescriptorEndsTheWaitAndIsReported) {
-  Pair p;
+TEST_F(ServerWait, TheWakeDescriptorEndsTheWaitAndIsReported) {
   const int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   ASSERT_GE(wake, 0);
-  auto idle = p.WaitFor(200ms, true, wake);
+  const auto before = Clock::now();
+  auto idle = WaitOnce(200ms, true, wake);
   EXPECT_FALSE(idle.message);
   EXPECT_FALSE(idle.woken);
+  EXPECT_GE(Clock::now() - before, 150ms);  // it waited
   std::thread waker([&] {
     std::this_thread::sleep_for(100ms);
     uint64_t one = 1;
     EXPECT_EQ(::write(wake, &one, sizeof one), 8);
   });
   const auto start = Clock::now();
-  auto r = p.WaitFor(10s, true, wake);
+  auto r = WaitOnce(10s, true, wake);
   waker.join();
   EXPECT_TRUE(r.woken);
   EXPECT_FALSE(r.message);
@@ -144,31 +141,29 @@ TEST(ServerWait, TheWakeDescriptorEndsTheWaitAndIsReported) {
   ::close(wake);
 }
 
-TEST(ServerWait, AMessageDoesNotEndAWaitThatDoesNotWantOne) {
-  Pair p;
-  ASSERT_TRUE(p.client->Send({"held"}, 2000ms).ok());
+TEST_F(ServerWait, AMessageDoesNotEndAWaitThatDoesNotWantOne) {
+  ASSERT_TRUE(client_->Send({"held"}, 2000ms).ok());
   // Once it has arrived, a wait for messages sees it at once...
-  ASSERT_TRUE(p.WaitFor(10s, true, -1).message);
+  ASSERT_TRUE(WaitOnce(10s, true, -1).message);
   // ...and one that wants none runs to its timeout without reporting it.
   const auto start = Clock::now();
-  auto r = p.WaitFor(300ms, false, -1);
+  auto r = WaitOnce(300ms, false, -1);
   EXPECT_FALSE(r.message);
   EXPECT_FALSE(r.woken);
   EXPECT_GE(Clock::now() - start, 250ms);
-  EXPECT_EQ(p.ReceiveOne(), "held");
+  EXPECT_EQ(ReceiveOne(), "held");
 }
 
-TEST(ServerWait, AShutDownContextEndsTheWaitWithAnError) {
-  Pair p;
+TEST_F(ServerWait, AShutDownContextEndsTheWaitWithAnError) {
   std::thread stopper([&] {
     std::this_thread::sleep_for(100ms);
-    p.ctx.Shutdown();
+    ctx_.Shutdown();
   });
-  const auto end = Clock::now() + 10s;
-  bool failed = false;
-  while (!failed && Clock::now() < end) failed = !p.server->Wait(Millis(5000), true, -1).ok();
+  const auto start = Clock::now();
+  auto r = server_->Wait(10s, true, -1);
   stopper.join();
-  EXPECT_TRUE(failed);
+  EXPECT_FALSE(r.ok());
+  EXPECT_LT(Clock::now() - start, 9s);
 }
 
 }  // namespace
