@@ -49,6 +49,13 @@ std::string FormatInstant(int64_t unix_seconds);
 int64_t UkLocalToUtc(Date date, int seconds_of_day);
 Date UkLocalDate(int64_t unix_seconds);
 
+// The days from `first` to `last`, both included.
+struct DateSpan {
+  Date first;
+  Date last;
+  bool Contains(Date d) const { return first <= d && d <= last; }
+};
+
 // A reporting period: calendar month, calendar quarter or financial year
 // (1 April to 31 March, named by its first year: FY2007-08 has year 2007).
 struct Period {
@@ -61,7 +68,8 @@ struct Period {
 
   Date First() const;
   Date Last() const;
-  bool Contains(Date d) const { return First() <= d && d <= Last(); }
+  // Its days; computing them is date arithmetic, so a loop takes them once.
+  DateSpan Days() const { return {First(), Last()}; }
   // "YYYY-MM", "YYYY-Qn", "FYyyyy-yy".
   std::string ToString() const;
   // A compact, order-preserving code, unique per period.

@@ -777,10 +777,10 @@ IndicatorView::PublishedCells IndicatorView::PublishBoard(uint16_t board, const 
   // a child token are the same child. The band is the one at the child's
   // first episode in the period.
   if (auto eps = episodes_.find(board); eps != episodes_.end()) {
-    const Date first = period.First(), last = period.Last();
+    const DateSpan days = period.Days();
     std::vector<const Episode*> in;
     for (const auto& [rep, ep] : eps->second)
-      if (first <= ep.date && ep.date <= last) in.push_back(&ep);
+      if (days.Contains(ep.date)) in.push_back(&ep);
     std::sort(in.begin(), in.end(), [](const Episode* a, const Episode* b) {
       return std::make_pair(a->date, a->rep) < std::make_pair(b->date, b->rep);
     });

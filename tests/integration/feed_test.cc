@@ -194,10 +194,28 @@ class PublisherTest : public ::testing::Test {
   }
 
   void Apply(const lscb::testing::EventSpec& spec) {
-    std::unique_lock lock(mu_);
-    auto facts = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards_, INT64_MAX / 2);
+    auto facts = Facts(spec);
     ASSERT_TRUE(facts.ok()) << facts.status().ToString();
-    view_.Apply(*facts);
+    Change([&] { view_.Apply(*facts); });
+  }
+
+  // The event of `before` amended to `after`.
+  void Replace(const lscb::testing::EventSpec& before, const lscb::testing::EventSpec& after) {
+    auto old_facts = Facts(before), new_facts = Facts(after);
+    ASSERT_TRUE(old_facts.ok() && new_facts.ok());
+    Change([&] { view_.Replace(*old_facts, *new_facts); });
+  }
+
+  Result<hub::EventFacts> Facts(const lscb::testing::EventSpec& spec) {
+    return hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards_, INT64_MAX / 2);
+  }
+
+  // A change to the view under its lock, as the hub makes one: one more log
+  // position, and what changed marked for the publisher.
+  template <typename F>
+  void Change(F&& change) {
+    std::unique_lock lock(mu_);
+    change();
     ++seq_;
     publisher_->MarkDirty(view_.TakeChanges());
   }
@@ -320,16 +338,9 @@ TEST_F(PublisherTest, APeriodLeftEmptyIsSentEmptyAndLaterUpdatesStayRight) {
   EXPECT_GT(first["FY2008-09"], 0);
 
   // The contact was in August: May and its quarter are left empty.
-  {
-    std::unique_lock lock(mu_);
-    auto before = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards_, INT64_MAX / 2);
-    spec.when = "2008-08-10";
-    auto after = hub::ValidateEvent(lscb::testing::MakeEvent(spec), *boards_, INT64_MAX / 2);
-    ASSERT_TRUE(before.ok() && after.ok());
-    view_.Replace(*before, *after);
-    ++seq_;
-    publisher_->MarkDirty(view_.TakeChanges());
-  }
+  lscb::testing::EventSpec in_august = spec;
+  in_august.when = "2008-08-10";
+  Replace(spec, in_august);
   auto moved = next();
   EXPECT_EQ(moved, (std::map<std::string, int>{
                        {"2008-05", 0}, {"2008-Q2", 0}, {"2008-08", first["2008-05"]}, {"2008-Q3", first["2008-Q2"]}}))
