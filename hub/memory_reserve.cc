@@ -146,7 +146,18 @@ Status MemoryReserve::UseHugePages() {
   if (::madvise(base_ + taken_, size_ - taken_, MADV_HUGEPAGE) != 0)
     return Status::FailedPrecondition(std::string("this system gives no transparent huge pages (") +
                                       std::strerror(errno) + ")");
+  // Where the setting cannot be read, as if only memory that asks had them.
+  huge_advised_ = mode.find("[always]") == std::string::npos;
   return Status::Ok();
+}
+
+void MemoryReserve::StopHugePages() {
+  std::lock_guard lock(mu_);
+  if (!huge_advised_) return;
+  // Advice only: when it cannot be given, pages not in memory yet may still
+  // come huge, as they would have until now.
+  (void)::madvise(base_, size_, MADV_NOHUGEPAGE);
+  huge_advised_ = false;
 }
 
 size_t MemoryReserve::taken() const {

@@ -9,8 +9,10 @@
 // costs less in all, and those threads seldom wait for a fault (the
 // populating thread still competes with them for the cores). With huge
 // pages (UseHugePages) there are 512 times fewer faults, but each one takes
-// longer. Without it the system's setting applies (where transparent huge
-// pages are "always", the reserve gets them too).
+// longer: the hub asks for them while it starts, when it fills hundreds of
+// megabytes at once, and after only if chosen (StopHugePages). Without
+// them the system's setting applies (where transparent huge pages are
+// "always", the reserve gets them too).
 //
 // Thread-safe: every member may be called from any thread.
 #pragma once
@@ -61,6 +63,13 @@ class MemoryReserve {
   // FailedPrecondition when the system has them off.
   Status UseHugePages();
 
+  // After UseHugePages: the pages of the range not in memory yet, taken or
+  // not, come as small pages again (MADV_NOHUGEPAGE); those in memory stay
+  // as they are. Where the system gives huge pages to all memory
+  // ("always"), nothing changes. For a start that wants huge pages only
+  // while it fills its memory.
+  void StopHugePages();
+
   // Bytes taken from the start of the range; how far populating has gone
   // (below that, each chunk was populated, or taken before it could be).
   size_t taken() const;
@@ -85,6 +94,7 @@ class MemoryReserve {
   size_t ahead_ = 0;      // guarded by mu_
   size_t committed_ = 0;  // bytes with access; guarded by mu_
   bool started_ = false;  // guarded by mu_
+  bool huge_advised_ = false;  // UseHugePages made a difference; guarded by mu_
   bool stop_ = false;     // guarded by mu_
   std::thread populator_;
 };

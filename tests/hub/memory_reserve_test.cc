@@ -5,8 +5,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -81,6 +85,64 @@ TEST(MemoryReserve, PopulatesAheadOfWhatWasTakenWithoutChangingIt) {
   for (size_t i = 0; i < kChunk; i += page) ASSERT_EQ(first[i], 0x11) << i;
   for (size_t i = 0; i < 6 * kChunk; i += page) ASSERT_EQ(next[i], 0x22) << i;
   EXPECT_FALSE(r.PopulateAhead(kChunk).ok());  // once
+}
+
+// The flags of the mapping that holds `p` (/proc/self/smaps, "VmFlags:"),
+// each with a space either side; empty when not found.
+std::string VmFlagsOf(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  bool in = false;
+  for (std::string line; std::getline(smaps, line);) {
+    uintptr_t lo = 0, hi = 0;
+    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2 && line.find(':') > line.find(' ')) {
+      in = lo <= at && at < hi;
+    } else if (in && line.rfind("VmFlags:", 0) == 0) {
+      return line.substr(8) + " ";
+    }
+  }
+  return "";
+}
+
+std::string HugePageMode() {
+  std::string mode;
+  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
+  return mode;
+}
+
+// Huge pages asked for while the hub starts, and no longer once it has
+// (unless the system gives them to all memory); pages in memory keep what
+// they hold.
+TEST(MemoryReserve, HugePagesAreAskedForUntilStopped) {
+  MemoryReserve r(8 * kChunk);
+  ASSERT_TRUE(r.valid());
+  const std::string mode = HugePageMode();
+  Status s = r.UseHugePages();
+  if (mode.find("[never]") != std::string::npos) {
+    EXPECT_TRUE(s.IsFailedPrecondition()) << s.ToString();
+    return;
+  }
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  char* a = static_cast<char*>(r.Take(kChunk, nullptr));
+  ASSERT_NE(a, nullptr);
+  std::memset(a, 0x33, kChunk);
+  char* b = static_cast<char*>(r.Take(kChunk, nullptr));  // taken, not touched
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(VmFlagsOf(a).find(" hg "), std::string::npos) << VmFlagsOf(a);
+  EXPECT_NE(VmFlagsOf(b).find(" hg "), std::string::npos) << VmFlagsOf(b);
+
+  r.StopHugePages();
+  if (mode.find("[always]") == std::string::npos) {
+    for (const char* p : {a, b, a + 4 * kChunk}) {  // taken or not
+      EXPECT_EQ(VmFlagsOf(p).find(" hg "), std::string::npos) << VmFlagsOf(p);
+      EXPECT_NE(VmFlagsOf(p).find(" nh "), std::string::npos) << VmFlagsOf(p);
+    }
+  } else {  // as the system would have it anyway
+    EXPECT_NE(VmFlagsOf(b).find(" hg "), std::string::npos) << VmFlagsOf(b);
+  }
+  for (size_t i = 0; i < kChunk; i += 4096) ASSERT_EQ(a[i], 0x33) << i;
+  std::memset(b, 0x44, kChunk);  // still memory to use
+  EXPECT_EQ(b[kChunk - 1], 0x44);
 }
 
 #ifdef LSCB_WITH_TCMALLOC
