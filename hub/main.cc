@@ -87,12 +87,12 @@ int main(int argc, char** argv) {
   }
   auto& o = config.options;
   if (huge_pages) config.huge_pages = true;
-  o.on_started = [ahead = config.memory_ahead_mib, huge = config.huge_pages] {
+  o.on_started = [ahead = config.memory_ahead_mib] {
 #ifdef LSCB_WITH_TCMALLOC
     MallocExtension::instance()->SetNumericProperty("tcmalloc.aggressive_memory_decommit", 0);
 #endif
     // Huge pages while the hub started (below), then only if chosen.
-    if (from_reserve && !huge) reserve->StopHugePages();
+    if (from_reserve) reserve->StopHugePages();
     // Not while the saved view is restored: it would only raise that peak.
     if (ahead > 0 && from_reserve) {
       lscb::Status s = reserve->PopulateAhead(static_cast<size_t>(ahead) << 20);
@@ -117,16 +117,18 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   // The start fills hundreds of megabytes at once (the saved view), and
   // where page faults are dear huge pages make it several times faster: 512
-  // times fewer faults, while freed memory still goes back to the system at
-  // once (above), so the peak stays low. Ingest, whose slowest acks a
-  // huge-page fault can hold back on some machines, has them only if chosen
-  // (huge_pages). Rebuilds, backups and restores keep them to the end.
-  if (from_reserve) {
+  // times fewer faults. Freed memory still goes back to the system at once
+  // (above), though a huge page partly freed stays whole until the kernel
+  // splits it: the peak grows by a few percent (PERFORMANCE.md). Ingest,
+  // whose slowest acks a huge-page fault can hold back on some machines,
+  // has them only if chosen (huge_pages). Rebuilds, backups and restores
+  // keep them to the end.
+  if (from_reserve && config.huge_pages) {
     lscb::Status s = reserve->UseHugePages();
-    if (!s.ok()) {
-      if (config.huge_pages) spdlog::warn("no huge pages: {}", s.message());
-      else spdlog::debug("no huge pages while starting: {}", s.message());
-    }
+    if (!s.ok()) spdlog::warn("no huge pages: {}", s.message());
+  } else if (from_reserve) {
+    lscb::Status s = reserve->UseHugePagesUntilStopped();
+    if (!s.ok()) spdlog::debug("no huge pages while starting: {}", s.message());
   }
   if (*backup) return lscb::hub::RunBackup(o, backup_out, std::cout, std::cerr);
   if (*restore) return lscb::hub::RunRestore(o, restore_from, std::cout, std::cerr);

@@ -25,6 +25,14 @@ namespace {
 // lock (for reading) while its pages are faulted in.
 constexpr size_t kPopulateStep = size_t{256} << 10;
 
+// The system's transparent huge page setting, e.g. "always [madvise] never";
+// empty when it cannot be read (or the kernel has none).
+std::string HugePageMode() {
+  std::string mode;
+  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
+  return mode;
+}
+
 size_t RoundUpToChunk(size_t bytes) {
   constexpr size_t kChunk = MemoryReserve::kChunk;
   return (bytes + kChunk - 1) / kChunk * kChunk;
@@ -136,8 +144,21 @@ void MemoryReserve::PopulateLoop() {
 
 Status MemoryReserve::UseHugePages() {
   if (!base_) return Status::FailedPrecondition("no memory reserve for huge pages");
-  std::string mode;
-  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
+  return AdviseHugePages(HugePageMode());
+}
+
+Status MemoryReserve::UseHugePagesUntilStopped() {
+  if (!base_) return Status::FailedPrecondition("no memory reserve for huge pages");
+  const std::string mode = HugePageMode();
+  if (mode.find("[always]") != std::string::npos) return Status::Ok();
+  Status s = AdviseHugePages(mode);
+  if (!s.ok()) return s;
+  std::lock_guard lock(mu_);
+  huge_until_stopped_ = true;
+  return Status::Ok();
+}
+
+Status MemoryReserve::AdviseHugePages(const std::string& mode) {
   if (mode.find("[never]") != std::string::npos)
     return Status::FailedPrecondition("transparent huge pages are off on this system ([never] in "
                                       "/sys/kernel/mm/transparent_hugepage/enabled)");
@@ -146,18 +167,16 @@ Status MemoryReserve::UseHugePages() {
   if (::madvise(base_ + taken_, size_ - taken_, MADV_HUGEPAGE) != 0)
     return Status::FailedPrecondition(std::string("this system gives no transparent huge pages (") +
                                       std::strerror(errno) + ")");
-  // Where the setting cannot be read, as if only memory that asks had them.
-  huge_advised_ = mode.find("[always]") == std::string::npos;
   return Status::Ok();
 }
 
 void MemoryReserve::StopHugePages() {
   std::lock_guard lock(mu_);
-  if (!huge_advised_) return;
+  if (!huge_until_stopped_) return;
   // Advice only: when it cannot be given, pages not in memory yet may still
-  // come huge, as they would have until now.
+  // come huge, as they did until now.
   (void)::madvise(base_, size_, MADV_NOHUGEPAGE);
-  huge_advised_ = false;
+  huge_until_stopped_ = false;
 }
 
 size_t MemoryReserve::taken() const {

@@ -10,8 +10,8 @@
 // populating thread still competes with them for the cores). With huge
 // pages (UseHugePages) there are 512 times fewer faults, but each one takes
 // longer: the hub asks for them while it starts, when it fills hundreds of
-// megabytes at once, and after only if chosen (StopHugePages). Without
-// them the system's setting applies (where transparent huge pages are
+// megabytes at once, and after only if chosen (UseHugePagesUntilStopped).
+// Otherwise the system's setting applies (where transparent huge pages are
 // "always", the reserve gets them too).
 //
 // Thread-safe: every member may be called from any thread.
@@ -59,15 +59,23 @@ class MemoryReserve {
   // fault pages in themselves, as without a reserve.
   Status PopulateAhead(size_t ahead);
 
-  // Transparent huge pages for the part not taken yet (MADV_HUGEPAGE):
-  // FailedPrecondition when the system has them off.
+  // Transparent huge pages for the part not taken yet (MADV_HUGEPAGE), for
+  // good: FailedPrecondition when the system has them off.
   Status UseHugePages();
 
-  // After UseHugePages: the pages of the range not in memory yet, taken or
-  // not, come as small pages again (MADV_NOHUGEPAGE); those in memory stay
-  // as they are. Where the system gives huge pages to all memory
-  // ("always"), nothing changes. For a start that wants huge pages only
-  // while it fills its memory.
+  // Huge pages for a while, for a start that fills hundreds of megabytes
+  // at once. Where the system gives them only to memory that asks
+  // ("madvise", or when its setting cannot be read), as UseHugePages until
+  // StopHugePages. Where it gives them to all memory ("always"), nothing is
+  // asked: the memory gets them anyway, and advice could not be taken back
+  // (memory that asks also waits for the kernel to compact memory into
+  // huge pages). FailedPrecondition when the system has them off.
+  Status UseHugePagesUntilStopped();
+
+  // Ends UseHugePagesUntilStopped (nothing otherwise): the pages of the
+  // range not in memory yet, taken or not, come as small pages again
+  // (MADV_NOHUGEPAGE), and the kernel no longer merges small pages into
+  // huge ones there; pages in memory stay as they are.
   void StopHugePages();
 
   // Bytes taken from the start of the range; how far populating has gone
@@ -83,6 +91,9 @@ class MemoryReserve {
   void PopulateLoop();
   // Under mu_: gives [0, end) read and write access.
   bool CommitUpTo(size_t end);
+  // MADV_HUGEPAGE for the part not taken yet, the system's setting being
+  // `mode`.
+  Status AdviseHugePages(const std::string& mode);
 
   char* base_ = nullptr;
   size_t size_ = 0;     // usable bytes from base_
@@ -94,7 +105,7 @@ class MemoryReserve {
   size_t ahead_ = 0;      // guarded by mu_
   size_t committed_ = 0;  // bytes with access; guarded by mu_
   bool started_ = false;  // guarded by mu_
-  bool huge_advised_ = false;  // UseHugePages made a difference; guarded by mu_
+  bool huge_until_stopped_ = false;  // guarded by mu_
   bool stop_ = false;     // guarded by mu_
   std::thread populator_;
 };
