@@ -25,14 +25,6 @@ namespace {
 // lock (for reading) while its pages are faulted in.
 constexpr size_t kPopulateStep = size_t{256} << 10;
 
-// The system's transparent huge page setting, e.g. "always [madvise] never";
-// empty when it cannot be read (or the kernel has none).
-std::string HugePageMode() {
-  std::string mode;
-  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
-  return mode;
-}
-
 size_t RoundUpToChunk(size_t bytes) {
   constexpr size_t kChunk = MemoryReserve::kChunk;
   return (bytes + kChunk - 1) / kChunk * kChunk;
@@ -144,12 +136,12 @@ void MemoryReserve::PopulateLoop() {
 
 Status MemoryReserve::UseHugePages() {
   if (!base_) return Status::FailedPrecondition("no memory reserve for huge pages");
-  return AdviseHugePages(HugePageMode());
+  return AdviseHugePages(TransparentHugePageMode());
 }
 
 Status MemoryReserve::UseHugePagesUntilStopped() {
   if (!base_) return Status::FailedPrecondition("no memory reserve for huge pages");
-  const std::string mode = HugePageMode();
+  const std::string mode = TransparentHugePageMode();
   if (mode.find("[always]") != std::string::npos) return Status::Ok();
   Status s = AdviseHugePages(mode);
   if (!s.ok()) return s;
@@ -177,6 +169,12 @@ void MemoryReserve::StopHugePages() {
   // come huge, as they did until now.
   (void)::madvise(base_, size_, MADV_NOHUGEPAGE);
   huge_until_stopped_ = false;
+}
+
+std::string TransparentHugePageMode() {
+  std::string mode;
+  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
+  return mode;
 }
 
 size_t MemoryReserve::taken() const {

@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "core/status.h"
@@ -109,6 +110,11 @@ class MemoryReserve {
   bool stop_ = false;     // guarded by mu_
   std::thread populator_;
 };
+
+// The system's transparent huge page setting, e.g. "always [madvise] never"
+// (/sys/kernel/mm/transparent_hugepage/enabled); empty when it cannot be
+// read (or the kernel has none).
+std::string TransparentHugePageMode();
 
 // Makes tcmalloc take the memory it asks the system for from `reserve`
 // (which must outlive every allocation), falling back to its own way when

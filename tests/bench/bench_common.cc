@@ -288,6 +288,7 @@ Percentiles ComputePercentiles(std::vector<int64_t>& v) {
     return static_cast<double>(v[std::min(i, v.size() - 1)]) / 1e6;
   };
   p.p50_ms = at(0.50);
+  p.p90_ms = at(0.90);
   p.p99_ms = at(0.99);
   p.p999_ms = at(0.999);
   p.max_ms = static_cast<double>(v.back()) / 1e6;

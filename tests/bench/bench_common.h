@@ -1,6 +1,7 @@
-// Shared by the benchmarks (lscb-bench, lscb-bench-nats): the synthetic event
-// set and send schedule, latency statistics, child processes and the
-// measurements taken of a server process (peak RSS, CPU time, store size).
+// Shared by the benchmarks (lscb-bench, lscb-bench-nats, lscb-bench-allocs):
+// the synthetic event set and send schedule, durations and their statistics,
+// child processes and the measurements taken of a server process (peak RSS,
+// CPU time, store size).
 //
 // Not part of the hub; nothing here is used by the product.
 #pragma once
@@ -19,6 +20,9 @@
 namespace lscb::bench {
 
 using Clock = std::chrono::steady_clock;
+
+inline int64_t Ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
+inline double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // What to publish: `unique` distinct records and the order in which they are
 // sent, with a share of re-sends (the same record id, byte-identical).
@@ -51,7 +55,7 @@ EventSet MakeEventSet(size_t total, double resend_share, uint64_t seed, Mix mix 
 
 // Latency samples in nanoseconds.
 struct Percentiles {
-  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0, mean_ms = 0;
 };
 Percentiles ComputePercentiles(std::vector<int64_t>& samples_ns);  // sorts `samples_ns`
 

@@ -68,9 +68,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-int64_t Ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
-double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
 // A socket that queues without limit (the benchmark bounds what is in
 // flight itself) and drops what is unsent when closed.
 zmq::socket_t UnboundedSocket(zmq::context_t& ctx, zmq::socket_type type) {

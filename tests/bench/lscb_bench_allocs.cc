@@ -94,33 +94,17 @@ struct Config {
   bool json = false;
 };
 
-// Counts the allocations `f` makes on this thread, and adds its time (µs)
-// to `micros` unless that is null.
+// Counts the allocations `f` makes on this thread, and adds its time (ns)
+// to `nanos` unless that is null.
 template <typename F>
-uint64_t Count(F&& f, std::vector<double>* micros) {
+uint64_t Count(F&& f, std::vector<int64_t>* nanos) {
   const uint64_t before = testing::AllocationsCounted();
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = Clock::now();
   testing::CountAllocations(true);
   f();
   testing::CountAllocations(false);
-  if (micros)
-    micros->push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  if (nanos) nanos->push_back(Ns(Clock::now() - start));
   return testing::AllocationsCounted() - before;
-}
-
-struct Times {
-  double p50 = 0, p90 = 0, mean = 0;
-};
-
-Times Summarise(std::vector<double> v) {
-  Times t;
-  if (v.empty()) return t;
-  std::sort(v.begin(), v.end());
-  t.p50 = v[v.size() / 2];
-  t.p90 = v[v.size() * 9 / 10];
-  for (double x : v) t.mean += x;
-  t.mean /= static_cast<double>(v.size());
-  return t;
 }
 
 int Run(const Config& cfg) {
@@ -155,7 +139,7 @@ int Run(const Config& cfg) {
     if (cfg.sites > 0) testing::SetAllocationHook(RecordSite);
 
     uint64_t decide = 0, commit = 0, apply = 0, counted = 0, groups = 0;
-    std::vector<double> decide_us, commit_us, apply_us;
+    std::vector<int64_t> decide_ns, commit_ns, apply_ns;
     std::vector<hub::IncomingEvent> in;
     std::vector<hub::ViewUpdate> updates;
     for (size_t i = 0; i < set.sends.size() && rc == 0; i += cfg.group) {
@@ -166,9 +150,9 @@ int Run(const Config& cfg) {
         in.push_back({set.encoded[set.sends[j]], "anonymous"});
       Result<hub::DecidedGroup> group = Status::Internal("not decided");
       Status committed;
-      const uint64_t d = Count([&] { group = proc.Decide(in); }, measured ? &decide_us : nullptr);
+      const uint64_t d = Count([&] { group = proc.Decide(in); }, measured ? &decide_ns : nullptr);
       const uint64_t c =
-          Count([&] { committed = group.ok() ? proc.Commit(*group) : group.status(); }, measured ? &commit_us : nullptr);
+          Count([&] { committed = group.ok() ? proc.Commit(*group) : group.status(); }, measured ? &commit_ns : nullptr);
       if (!committed.ok()) {
         std::cerr << "lscb-bench-allocs: " << committed.ToString() << "\n";
         rc = 1;
@@ -176,7 +160,7 @@ int Run(const Config& cfg) {
       }
       updates.clear();
       updates.push_back(std::move(group->update));
-      const uint64_t a = Count([&] { proc.ApplyToView(updates); }, measured ? &apply_us : nullptr);
+      const uint64_t a = Count([&] { proc.ApplyToView(updates); }, measured ? &apply_ns : nullptr);
       if (measured) {
         decide += d;
         commit += c;
@@ -187,7 +171,8 @@ int Run(const Config& cfg) {
     }
     if (rc == 0) {
       const double n = static_cast<double>(counted);
-      const Times td = Summarise(decide_us), tc = Summarise(commit_us), ta = Summarise(apply_us);
+      const Percentiles td = ComputePercentiles(decide_ns), tc = ComputePercentiles(commit_ns),
+                        ta = ComputePercentiles(apply_ns);
       nlohmann::json out = {{"bench", "allocs"},
                             {"events", counted},
                             {"group", cfg.group},
@@ -199,24 +184,24 @@ int Run(const Config& cfg) {
                             {"decide_per_group", decide / static_cast<double>(groups)},
                             {"commit_per_group", commit / static_cast<double>(groups)},
                             {"apply_per_group", apply / static_cast<double>(groups)},
-                            {"decide_us_p50", td.p50},
-                            {"decide_us_p90", td.p90},
-                            {"decide_us_mean", td.mean},
-                            {"commit_us_p50", tc.p50},
-                            {"commit_us_p90", tc.p90},
-                            {"commit_us_mean", tc.mean},
-                            {"apply_us_p50", ta.p50},
-                            {"apply_us_p90", ta.p90},
-                            {"apply_us_mean", ta.mean}};
+                            {"decide_us_p50", td.p50_ms * 1e3},
+                            {"decide_us_p90", td.p90_ms * 1e3},
+                            {"decide_us_mean", td.mean_ms * 1e3},
+                            {"commit_us_p50", tc.p50_ms * 1e3},
+                            {"commit_us_p90", tc.p90_ms * 1e3},
+                            {"commit_us_mean", tc.mean_ms * 1e3},
+                            {"apply_us_p50", ta.p50_ms * 1e3},
+                            {"apply_us_p90", ta.p90_ms * 1e3},
+                            {"apply_us_mean", ta.mean_ms * 1e3}};
       if (cfg.json) {
         std::cout << out.dump() << "\n";
       } else {
         std::printf("%zu events counted, groups of %zu, %.0f%% re-sends\n", static_cast<size_t>(counted),
                     cfg.group, cfg.resend * 100);
         std::printf("  %-8s %10s %10s   %s\n", "stage", "per event", "per group", "µs per group: p50 / p90 / mean");
-        const auto row = [&](const char* stage, uint64_t allocs, const Times& t) {
+        const auto row = [&](const char* stage, uint64_t allocs, const Percentiles& t) {
           std::printf("  %-8s %10.2f %10.1f   %.2f / %.2f / %.2f\n", stage, allocs / n,
-                      allocs / static_cast<double>(groups), t.p50, t.p90, t.mean);
+                      allocs / static_cast<double>(groups), t.p50_ms * 1e3, t.p90_ms * 1e3, t.mean_ms * 1e3);
         };
         row("decide", decide, td);
         row("commit", commit, tc);

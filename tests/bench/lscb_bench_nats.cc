@@ -33,9 +33,6 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-int64_t Ns(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
-double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
 constexpr const char* kSubject = "lscb.events";
 constexpr const char* kStream = "LSCB";
 

@@ -104,19 +104,13 @@ std::string VmFlagsOf(const void* p) {
   return "";
 }
 
-std::string HugePageMode() {
-  std::string mode;
-  std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
-  return mode;
-}
-
 // Huge pages asked for while the hub starts, and no longer once it has.
 // Where the system gives them to all memory nothing is asked (advice could
 // not be taken back). Pages in memory keep what they hold.
 TEST(MemoryReserve, HugePagesAreAskedForUntilStopped) {
   MemoryReserve r(8 * kChunk);
   ASSERT_TRUE(r.valid());
-  const std::string mode = HugePageMode();
+  const std::string mode = TransparentHugePageMode();
   Status s = r.UseHugePagesUntilStopped();
   if (mode.find("[never]") != std::string::npos || (mode.empty() && !s.ok())) {  // or a kernel without them
     EXPECT_TRUE(s.IsFailedPrecondition()) << s.ToString();
